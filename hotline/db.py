@@ -1,0 +1,33 @@
+"""One metadata for every capability's tables, and the async engine/session factory.
+
+Each capability (tickets/, recordings/, queues/ ...) declares its models on `Base`
+so Alembic sees one schema; nothing here knows about their tables.
+"""
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """SQLite gets a busy timeout so concurrent writers wait instead of failing at once."""
+    if url.startswith("sqlite"):
+        return create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    return create_async_engine(url, echo=echo, pool_size=20, max_overflow=30, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,54 @@
+"""Shared fixtures: database URLs for SQLite and a throw-away PostgreSQL database.
+
+PostgreSQL comes from HOTLINE_TEST_PG_URL (default: the local server, database `test`
+used only as the admin entry point). Each test session creates its own database and
+drops it afterwards, so parallel runs never see each other's rows. When
+HOTLINE_REQUIRE_PG=1 (CI), an unreachable PostgreSQL fails instead of skipping.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    """An empty PostgreSQL database for this test session, as an SQLAlchemy asyncpg URL."""
+    name = f"hotline_t_{uuid.uuid4().hex[:10]}"
+    try:
+        _pg_admin(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no PostgreSQL here"
+        if os.environ.get("HOTLINE_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL required but unreachable at {PG_ADMIN_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}")
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    yield f"{base}/{name}"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """Run a test once on an SQLite file and once on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}"
+    return request.getfixturevalue("pg_database_url")
