@@ -22,11 +22,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, busy_timeout: float = 30.0) -> AsyncEngine:
     """SQLite gets a busy timeout so concurrent writers wait instead of failing at once."""
     if url.startswith("sqlite"):
-        return create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-    return create_async_engine(url, echo=echo, pool_size=20, max_overflow=30, pool_pre_ping=True)
+        return create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
+    return create_async_engine(url, echo=echo, pool_size=20, max_overflow=30, pool_pre_ping=True,
+                               connect_args={"timeout": busy_timeout})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

@@ -1,0 +1,17 @@
+"""Imports every capability's models so `Base.metadata` holds the whole schema (for Alembic)."""
+from __future__ import annotations
+
+import importlib
+
+from hotline.db import Base
+
+MODEL_MODULES = (
+    "agent_console.accounts.models",
+    # "tickets.models",
+)
+
+
+def load_metadata():
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return Base.metadata
