@@ -1,0 +1,103 @@
+"""Render the Asterisk include files (queues and dialplan) from the merged-hotline data.
+
+Values come from admins through the console, so everything interpolated is checked
+against a strict pattern first: a line name cannot smuggle a newline or a `[section]`
+into Asterisk's configuration.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from queues.models import GENERAL_QUEUE, MODE_LABELS, MergeMode
+from queues.routing import LineInfo
+
+TEMPLATES = Path(__file__).parent / "templates"
+QUEUES_FILE = "hotline-queues.conf"
+LINES_FILE = "hotline-lines.conf"
+
+_NUMBER = re.compile(r"^[0-9]{3,15}$")
+_QUEUE = re.compile(r"^[a-z][a-z0-9_-]{1,62}$")
+
+
+class RenderError(ValueError):
+    error_id = "lines.invalid"
+
+
+@dataclass(frozen=True)
+class QueueDef:
+    name: str
+    label: str
+    strategy: str = "rrmemory"
+    ring_timeout: int = 15
+    wrapuptime: int = 10
+    # A dedicated queue with nobody available sends the caller straight on to the pool.
+    joinempty: str = "yes"
+    leavewhenempty: str = "no"
+
+
+def _comment_safe(text: str) -> str:
+    return re.sub(r"[\x00-\x1f\x7f;\[\]]", " ", text).strip()[:60]
+
+
+def validate_line(line: LineInfo) -> None:
+    if not _NUMBER.match(line.number):
+        raise RenderError(f"line number {line.number!r}: expected 3-15 digits")
+    if line.queue is not None and not _QUEUE.match(line.queue):
+        raise RenderError(f"line {line.number} queue {line.queue!r}: expected lower-case letters, digits, '-' "
+                          "or '_', starting with a letter")
+    if line.mode is MergeMode.PARALLEL and not line.queue:
+        raise RenderError(f"line {line.number} ({MODE_LABELS[line.mode]}): a dedicated queue (专席队列) is required")
+
+
+def queue_defs(lines: Iterable[LineInfo], general_queue: str = GENERAL_QUEUE) -> list[QueueDef]:
+    defs = {general_queue: QueueDef(general_queue, "12345 总坐席 general pool")}
+    for line in lines:
+        if line.queue and line.queue not in defs and line.enabled:
+            strict = "paused,unavailable,invalid" if line.mode is MergeMode.PARALLEL else "yes"
+            defs[line.queue] = QueueDef(line.queue, _comment_safe(f"{line.name} {MODE_LABELS[line.mode]}"),
+                                        joinempty=strict, leavewhenempty="no")
+    return list(defs.values())
+
+
+def render(lines: Iterable[LineInfo], general_queue: str = GENERAL_QUEUE) -> dict[str, str]:
+    """-> {file name: text} for the queues and dialplan include files."""
+    lines = sorted((line for line in lines if line.enabled), key=lambda line: line.number)
+    for line in lines:
+        validate_line(line)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    shown = [{"number": line.number, "name": _comment_safe(line.name), "mode_label": MODE_LABELS[line.mode]}
+             for line in lines]
+    return {
+        QUEUES_FILE: env.get_template(QUEUES_FILE + ".j2").render(queues=queue_defs(lines, general_queue)),
+        LINES_FILE: env.get_template(LINES_FILE + ".j2").render(lines=shown),
+    }
+
+
+def diff(directory: Path, rendered: dict[str, str]) -> str:
+    """Unified diff of what is installed in `directory` against what would be written."""
+    chunks = []
+    for name, new in rendered.items():
+        path = directory / name
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        chunks.extend(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                           fromfile=f"a/{name}", tofile=f"b/{name}"))
+    return "".join(chunks)
+
+
+def write_atomically(directory: Path, rendered: dict[str, str]) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in rendered.items():
+        path = directory / name
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written

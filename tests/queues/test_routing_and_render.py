@@ -1,0 +1,99 @@
+"""Merged hotlines: where a dialed number goes, and the Asterisk files rendered from the table."""
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from hotline.db import Base, make_sessionmaker
+from queues.lines import LineService
+from queues.models import GENERAL_QUEUE, MergeMode
+from queues.render import LINES_FILE, QUEUES_FILE, RenderError, diff, render, write_atomically
+from queues.routing import LineInfo, route_call
+
+NOON = time(12, 0)
+PARALLEL = LineInfo("12315", "市场监管投诉举报热线", MergeMode.PARALLEL, queue="line-12315", overflow_after=45,
+                    hours="08:30-17:30")
+
+
+def test_12345_and_unknown_numbers_go_to_the_general_pool():
+    assert route_call(LineInfo("12345", "政务服务便民热线", MergeMode.HUB), NOON).queue == GENERAL_QUEUE
+    assert route_call(None, NOON).queue == GENERAL_QUEUE
+
+
+def test_dual_number_line_goes_to_its_dedicated_queue_with_overflow_to_the_pool():
+    route = route_call(PARALLEL, NOON)
+    assert (route.action, route.queue, route.overflow_queue, route.overflow_after) == (
+        "queue", "line-12315", GENERAL_QUEUE, 45)
+    assert route.channel_variables()["HOTLINE_OVERFLOW_AFTER"] == "45"
+
+
+def test_dual_number_line_outside_its_hours_goes_straight_to_the_pool():
+    assert route_call(PARALLEL, time(20, 0)).queue == GENERAL_QUEUE
+
+
+def test_retired_number_plays_the_merge_announcement_then_the_12345_flow():
+    route = route_call(LineInfo("12369", "生态环境举报热线", MergeMode.ABSORBED), NOON)
+    assert route.queue == GENERAL_QUEUE and route.announcement == "merged-number"
+
+
+def test_subcenter_is_transferred_with_fallback_to_the_pool():
+    line = LineInfo("95598", "电力服务热线", MergeMode.SUBCENTER, queue="subcenter-95598", overflow_after=30)
+    route = route_call(line, NOON)
+    assert (route.action, route.queue, route.overflow_queue) == ("subcenter", "subcenter-95598", GENERAL_QUEUE)
+
+
+def test_hours_spanning_midnight():
+    night = LineInfo("12366", "纳税", MergeMode.PARALLEL, queue="line-12366", hours="22:00-06:00")
+    assert route_call(night, time(23, 30)).queue == "line-12366"
+    assert route_call(night, time(12, 0)).queue == GENERAL_QUEUE
+
+
+def test_render_gives_a_queue_per_dedicated_line_and_an_extension_per_number():
+    files = render([LineInfo("12345", "政务服务便民热线", MergeMode.HUB), PARALLEL])
+    assert "[hotline-general]" in files[QUEUES_FILE] and "[line-12315]" in files[QUEUES_FILE]
+    assert "joinempty = paused,unavailable,invalid" in files[QUEUES_FILE]
+    assert "exten => 12315,1,Set(__HOTLINE_LINE=12315)" in files[LINES_FILE]
+
+
+def test_hostile_names_cannot_inject_configuration():
+    evil = LineInfo("12319", "城管\n[evil]\nexten => 1,1,System(rm -rf /)", MergeMode.ABSORBED)
+    text = render([evil])[LINES_FILE]
+    assert "\n[evil]" not in text and "\nexten => 1,1" not in text
+    with pytest.raises(RenderError, match="queue"):
+        render([LineInfo("12315", "x", MergeMode.PARALLEL, queue="bad]\n[queue")])
+    with pytest.raises(RenderError, match="digits"):
+        render([LineInfo("12315;x", "x", MergeMode.ABSORBED)])
+    with pytest.raises(RenderError, match="专席"):
+        render([LineInfo("12315", "x", MergeMode.PARALLEL)])
+
+
+def test_diff_previews_then_write_installs(tmp_path):
+    files = render([PARALLEL])
+    preview = diff(tmp_path, files)
+    assert "+[line-12315]" in preview
+    write_atomically(tmp_path, files)
+    assert diff(tmp_path, files) == ""
+    assert (tmp_path / QUEUES_FILE).read_text(encoding="utf-8") == files[QUEUES_FILE]
+
+
+async def test_lines_table_seeded_from_the_demo_csv_on_both_databases(database_url):
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        service = LineService(make_sessionmaker(engine))
+        assert await service.import_csv() == 14
+        line = await service.get("12315")
+        assert line.mode is MergeMode.PARALLEL and line.queue == "line-12315"
+        assert (await service.get("12369")).mode is MergeMode.ABSORBED
+        assert (await service.get("95598")).queue == "subcenter-95598"
+        await service.save(LineInfo("12315", "市场监管投诉举报热线", MergeMode.PARALLEL, queue="line-12315",
+                                    overflow_after=90))
+        assert (await service.get("12315")).overflow_after == 90
+        assert len(await service.list()) == 14
+    finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.drop_all)
+        await engine.dispose()
