@@ -117,12 +117,26 @@ class SpeechSection(_Section):
 
 
 class EmergencySection(_Section):
-    """Dial strings of the linked emergency platforms; the dialplan's [emergency-linkage] uses them."""
+    """Asterisk dial strings of the linked emergency platforms, rendered into [emergency-linkage]."""
 
-    police: str = "110"
-    fire: str = "119"
-    ambulance: str = "120"
-    traffic: str = "122"
+    police: str = "PJSIP/110@emergency-trunk"
+    fire: str = "PJSIP/119@emergency-trunk"
+    ambulance: str = "PJSIP/120@emergency-trunk"
+    traffic: str = "PJSIP/122@emergency-trunk"
+    ring_timeout: int = Field(60, ge=5, le=300)
+
+    @field_validator("police", "fire", "ambulance", "traffic")
+    @classmethod
+    def _dial_string(cls, v: str) -> str:
+        import re
+
+        if not re.fullmatch(r"[A-Za-z0-9/@._:+-]{3,128}", v):
+            raise ValueError("expected an Asterisk dial string such as PJSIP/119@emergency-trunk")
+        return v
+
+    def targets(self) -> dict[str, str]:
+        """Emergency number -> dial string."""
+        return {"110": self.police, "119": self.fire, "120": self.ambulance, "122": self.traffic}
 
 
 class RecordingsSection(_Section):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +65,12 @@ def queue_defs(lines: Iterable[LineInfo], general_queue: str = GENERAL_QUEUE) ->
     return list(defs.values())
 
 
-def render(lines: Iterable[LineInfo], general_queue: str = GENERAL_QUEUE) -> dict[str, str]:
-    """-> {file name: text} for the queues and dialplan include files."""
+def render(lines: Iterable[LineInfo], emergency: Mapping[str, str] | None = None,
+           emergency_ring_timeout: int = 60, general_queue: str = GENERAL_QUEUE) -> dict[str, str]:
+    """-> {file name: text} for the queues and dialplan include files.
+
+    `emergency` maps 110/119/120/122 to dial strings (config [emergency]), already validated.
+    """
     lines = sorted((line for line in lines if line.enabled), key=lambda line: line.number)
     for line in lines:
         validate_line(line)
@@ -76,7 +80,8 @@ def render(lines: Iterable[LineInfo], general_queue: str = GENERAL_QUEUE) -> dic
              for line in lines]
     return {
         QUEUES_FILE: env.get_template(QUEUES_FILE + ".j2").render(queues=queue_defs(lines, general_queue)),
-        LINES_FILE: env.get_template(LINES_FILE + ".j2").render(lines=shown),
+        LINES_FILE: env.get_template(LINES_FILE + ".j2").render(
+            lines=shown, emergency=sorted((emergency or {}).items()), ring_timeout=emergency_ring_timeout),
     }
 
 

@@ -1,0 +1,63 @@
+"""The shipped dialplan plus the rendered includes pass asterisklint, as a PBX admin would check them."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from hotline.config import load_config
+from queues.lines import SEED_CSV
+from queues.models import MergeMode
+from queues.render import render, write_atomically
+from queues.routing import LineInfo
+
+CONFIG_DIR = Path(__file__).parents[2] / "asterisk-config"
+
+
+def _lint(directory: Path, command: str = "dialplan-check") -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("asterisklint")
+    return subprocess.run([str(exe), command, "extensions.conf"], cwd=directory, capture_output=True, text=True,
+                          timeout=60)
+
+
+def _install(tmp_path: Path, lines: list[LineInfo]) -> Path:
+    for conf in CONFIG_DIR.glob("*.conf"):
+        shutil.copy(conf, tmp_path)
+    config = load_config(None, {})
+    write_atomically(tmp_path, render(lines, config.emergency.targets()))
+    return tmp_path
+
+
+def _demo_lines() -> list[LineInfo]:
+    import csv
+
+    with SEED_CSV.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        mode = MergeMode.from_label(row["example_mode"])
+        queue = f"line-{row['number']}" if mode is MergeMode.PARALLEL else None
+        out.append(LineInfo(row["number"], row["name"], mode, queue=queue))
+    return out
+
+
+def test_shipped_dialplan_with_rendered_lines_has_no_lint_findings(tmp_path):
+    result = _lint(_install(tmp_path, _demo_lines()))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "" and "W_" not in result.stderr and "E_" not in result.stderr
+
+
+def test_lint_catches_a_broken_dialplan(tmp_path):
+    directory = _install(tmp_path, _demo_lines())
+    path = directory / "extensions.conf"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[broken]\nexten => s,1,NoOp(unbalanced\n",
+                    encoding="utf-8")
+    result = _lint(directory)
+    assert "W_APP_BALANCE" in result.stdout + result.stderr
+
+
+def test_the_dialplan_needs_only_stock_asterisk_modules(tmp_path):
+    result = _lint(_install(tmp_path, _demo_lines()), "modules-show")
+    for module in ("app_dial", "app_queue", "res_agi"):
+        assert module in result.stdout
