@@ -62,6 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Load defaults < file < HOTLINE_* environment, validate, print the result.")
     _config_arg(q)
 
+    p = sub.add_parser("lines", help="merged hotlines: list, import, render and apply to Asterisk",
+                       description="Merged hotlines (整体并入 / 双号并行 / 设分中心) and the Asterisk include files "
+                                   "rendered from them.")
+    lsub = p.add_subparsers(dest="lines_command", required=True, metavar="ACTION")
+    q = lsub.add_parser("list", help="print the configured lines", description="Print the configured lines.")
+    _config_arg(q)
+    q = lsub.add_parser("import", help="load lines from a CSV (number,name,department,example_mode,note)",
+                        description="Insert or update lines from a CSV shaped like the shipped merged-hotlines.csv.")
+    _config_arg(q)
+    q.add_argument("csv", type=Path, nargs="?", default=None, help="default: the shipped national list")
+    for action, text in (("render", "print the diff against the installed include files"),
+                         ("apply", "write the include files and reload every Asterisk over AMI")):
+        q = lsub.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
+        _config_arg(q)
+        q.add_argument("--dir", type=Path, required=True, help="Asterisk config directory, e.g. /etc/asterisk")
+
     p = sub.add_parser("user", help="console accounts", description="Console accounts.")
     usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     q = usub.add_parser("add", help="create a console account",
@@ -110,6 +126,10 @@ def _dispatch(args) -> int:
         return _db(args)
     if args.command == "user":
         return _user_add(args)
+    if args.command == "lines":
+        from hotline.lines_cli import run_lines
+
+        return asyncio.run(run_lines(args, _load(args)))
     if args.command == "run":
         from hotline.engine import run_engine
 

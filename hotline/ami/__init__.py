@@ -1,0 +1,24 @@
+"""AMI client layer: our own reader/encoder, typed events, one resilient connection per server.
+
+Why not panoramisk/pyst2: see docs/dependencies.md ("AMI").
+"""
+from hotline.ami.actions import Action, ActionSpec, spec_for
+from hotline.ami.client import AmiClient, AmiServer
+from hotline.ami.errors import (
+    AmiActionError, AmiAuthError, AmiClosed, AmiConnectionLost, AmiEncodeError, AmiError, AmiMessageTooLarge,
+    AmiNotConnected, AmiProtocolError, AmiTimeout,
+)
+from hotline.ami.events import AmiEvent, to_event
+from hotline.ami.fanout import EventFanout, Subscription
+from hotline.ami.message import Message, Source
+from hotline.ami.pool import AmiPool
+from hotline.ami.protocol import AmiReader, encode_action
+from hotline.ami.response import AmiResponse
+from hotline.ami.session import AmiSession
+
+__all__ = [
+    "Action", "ActionSpec", "AmiActionError", "AmiAuthError", "AmiClient", "AmiClosed", "AmiConnectionLost",
+    "AmiEncodeError", "AmiError", "AmiEvent", "AmiMessageTooLarge", "AmiNotConnected", "AmiPool",
+    "AmiProtocolError", "AmiReader", "AmiResponse", "AmiServer", "AmiSession", "AmiTimeout", "EventFanout",
+    "Message", "Source", "Subscription", "encode_action", "spec_for", "to_event",
+]
