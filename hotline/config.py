@@ -144,6 +144,11 @@ class RecordingsSection(_Section):
     retention_days: int = Field(180, ge=1, le=3650)
 
 
+class TicketsSection(_Section):
+    # Extra holiday/调休 calendars (CSV: date,kind,name) on top of the shipped official schedule.
+    calendar_files: list[Path] = Field(default_factory=list)
+
+
 class Config(_Section):
     engine: EngineSection = EngineSection()
     database: DatabaseSection = DatabaseSection()
@@ -153,6 +158,7 @@ class Config(_Section):
     speech: SpeechSection = SpeechSection()
     emergency: EmergencySection = EmergencySection()
     recordings: RecordingsSection = RecordingsSection()
+    tickets: TicketsSection = TicketsSection()
 
     @property
     def database_url(self) -> str:

@@ -35,6 +35,8 @@ class Engine:
     db: AsyncEngine | None = None
     sessions: async_sessionmaker | None = None
     services: dict[str, object] = field(default_factory=dict)
+    ami: dict[str, object] = field(default_factory=dict)
+    agi_routes: dict[str, Callable] = field(default_factory=dict)
 
 
 ENGINE = web.AppKey("engine", Engine)
@@ -48,21 +50,99 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await engine.db.dispose()
 
 
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    from hotline.services import build_services
+
+    engine = app[ENGINE]
+    engine.services.update(await build_services(engine.config, engine.sessions, engine.clock))
+    yield
+
+
+async def _speech(app: web.Application) -> AsyncIterator[None]:
+    """The vosk model is loaded once; without one the engine still takes calls (transcript pending)."""
+    from ivr.speech.model import load_speech_model
+    from ivr.speech.transcriber import Transcriber
+
+    engine = app[ENGINE]
+    model = await load_speech_model(engine.config.speech.model_path)
+    if not model.available:
+        log.warning("%s", model.reason)
+    transcriber = Transcriber(model, pool_size=engine.config.speech.pool_size)
+    engine.services["transcriber"] = transcriber
+    yield
+    await transcriber.aclose()
+
+
+async def _ami(app: web.Application) -> AsyncIterator[None]:
+    """One AMI client per Asterisk; the live floor follows their events and resyncs on every connect."""
+    from hotline.ami_wiring import make_clients
+    from queues.live import LiveFloor
+
+    engine = app[ENGINE]
+    floor = LiveFloor(engine.clock)
+    engine.services["floor"] = floor
+    for client in make_clients(engine.config):
+        client.on_connected(floor.resync)
+        client.subscribe(floor.handle, typed=True, inline=True, name="live-floor")
+        engine.ami[client.name] = client
+        await client.start(wait=False)
+    yield
+    for client in engine.ami.values():
+        await client.close()
+
+
+async def _fastagi(app: web.Application) -> AsyncIterator[None]:
+    from ivr.fastagi.limits import Limits
+    from ivr.fastagi.server import AgiServer
+
+    engine = app[ENGINE]
+    agi = engine.config.agi
+    server = AgiServer(engine.agi_routes, host=agi.host, port=agi.port,
+                       limits=Limits(max_header_bytes=agi.max_header_bytes, header_timeout=agi.header_timeout,
+                                     media_timeout=agi.command_timeout))
+    await server.start()
+    engine.services["fastagi"] = server
+    log.info("FastAGI listening on %s:%d", agi.host, server.port)
+    yield
+    await server.close()
+
+
 async def _health(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
-    return web.json_response({"status": "ok", "mode": engine.config.engine.mode,
+    ami = {name: client.ready for name, client in engine.ami.items()}
+    transcriber = engine.services.get("transcriber")
+    return web.json_response({"status": "ok", "mode": engine.config.engine.mode, "ami": ami,
+                              "speech": getattr(transcriber, "available", False),
                               "services": sorted(engine.services)})
 
 
-def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now,
-              extra_contexts: tuple = ()) -> web.Application:
+def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_routes: dict | None = None,
+              telephony: bool = True) -> web.Application:
+    """`telephony=False` builds the console alone (no AMI/FastAGI), e.g. for page tests."""
     app = web.Application()
-    app[ENGINE] = Engine(config=config, clock=clock)
+    engine = Engine(config=config, clock=clock)
+    app[ENGINE] = engine
     app.cleanup_ctx.append(_database)
-    for ctx in extra_contexts:
-        app.cleanup_ctx.append(ctx)
+    app.cleanup_ctx.append(_services)
+    if telephony:
+        app.cleanup_ctx.append(_speech)
+        app.cleanup_ctx.append(_ami)
+        app.cleanup_ctx.append(_routes)
+        app.cleanup_ctx.append(_fastagi)
+    if agi_routes:
+        engine.agi_routes.update(agi_routes)
     app.router.add_get("/healthz", _health)
     return app
+
+
+async def _routes(app: web.Application) -> AsyncIterator[None]:
+    """FastAGI routes need the services above; built once they exist."""
+    from hotline.services import agi_routes
+
+    engine = app[ENGINE]
+    for path, handler in agi_routes(engine).items():
+        engine.agi_routes.setdefault(path, handler)
+    yield
 
 
 async def serve(app: web.Application, host: str, port: int, stop: asyncio.Event) -> None:
