@@ -7,7 +7,8 @@ from hotline.db import Base
 
 MODEL_MODULES = (
     "agent_console.accounts.models",
-    # "tickets.models",
+    "tickets.models",
+    "queues.models",
 )
 
 

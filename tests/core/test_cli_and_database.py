@@ -49,8 +49,8 @@ def _env(monkeypatch, url):
     monkeypatch.setenv("HOTLINE_DATABASE__URL", url)
 
 
-def test_db_upgrade_then_user_add_then_login_on_both_databases(database_url, monkeypatch, capsys):
-    _env(monkeypatch, database_url)
+def test_db_upgrade_then_user_add_then_login_on_both_databases(fresh_database_url, monkeypatch, capsys):
+    _env(monkeypatch, fresh_database_url)
     assert main(["db", "upgrade"]) == 0
     monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("a-good-password\n"))
     assert main(["user", "add", "lihua", "--role", "agent", "--name", "李华", "--password-stdin"]) == 0
@@ -62,7 +62,7 @@ def test_db_upgrade_then_user_add_then_login_on_both_databases(database_url, mon
     from hotline.db import make_engine, make_sessionmaker
 
     async def login():
-        engine = make_engine(database_url)
+        engine = make_engine(fresh_database_url)
         try:
             service = AccountService(make_sessionmaker(engine))
             good = await service.authenticate("lihua", "a-good-password")

@@ -78,8 +78,8 @@ def test_diff_previews_then_write_installs(tmp_path):
     assert (tmp_path / QUEUES_FILE).read_text(encoding="utf-8") == files[QUEUES_FILE]
 
 
-async def test_lines_table_seeded_from_the_demo_csv_on_both_databases(database_url):
-    engine = create_async_engine(database_url)
+async def test_lines_table_seeded_from_the_demo_csv_on_both_databases(fresh_database_url):
+    engine = create_async_engine(fresh_database_url)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)

@@ -1,0 +1,111 @@
+"""Read queries of the ticket store: lookup by number, search, overdue lists.
+
+Text search is a plain case-insensitive LIKE over content, transcript, reply and category,
+identical on SQLite and PostgreSQL (word segmentation belongs to the knowledge base).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from tickets.codes import Status
+from tickets.errors import InvalidField, TicketNotFound
+from tickets.lifecycle import OPEN_STATUSES
+from tickets.models import Ticket, TicketEvent
+
+MAX_LIMIT = 500
+
+
+def _with_departments(stmt: Select) -> Select:
+    return stmt.options(selectinload(Ticket.lead_department), selectinload(Ticket.co_departments))
+
+
+async def load_ticket(session: AsyncSession, number: str, *, lock: bool = False) -> Ticket:
+    """With lock=True the row stays ours until commit: FOR UPDATE on PostgreSQL; SQLite has no
+    row locks, so a no-op UPDATE takes the database write lock before we read."""
+    number = str(number).strip()
+    stmt = _with_departments(select(Ticket).where(Ticket.number == number))
+    if lock and session.get_bind().dialect.name == "sqlite":
+        await session.execute(update(Ticket).where(Ticket.number == number).values(version=Ticket.version))
+    elif lock:
+        stmt = stmt.with_for_update(of=Ticket)
+    ticket = (await session.execute(stmt)).scalar_one_or_none()
+    if ticket is None:
+        raise TicketNotFound(str(number))
+    return ticket
+
+
+async def load_events(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)
+    return list((await session.execute(stmt)).scalars())
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _statuses(status: str | Iterable[str] | None) -> list[str]:
+    if status is None:
+        return []
+    values = [status] if isinstance(status, str) else list(status)
+    try:
+        return [Status.parse(s).value for s in values]
+    except ValueError as exc:
+        raise InvalidField("status", str(exc)) from None
+
+
+async def search_tickets(
+    session: AsyncSession,
+    *,
+    number: str | None,
+    caller: str | None,
+    text: str | None,
+    status: str | Iterable[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> list[Ticket]:
+    """Newest first. `number` matches a prefix (a whole number or e.g. a day '20261122')."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidField("limit", f"must be between 1 and {MAX_LIMIT}")
+    stmt = select(Ticket)
+    if number:
+        if not number.isdigit():
+            raise InvalidField("number", "工单号只含数字 (digits only)")
+        stmt = stmt.where(Ticket.number.like(f"{number}%"))
+    if caller:
+        stmt = stmt.where(Ticket.caller == caller)
+    if text:
+        pattern = _like(text)
+        stmt = stmt.where(or_(*(col.ilike(pattern, escape="\\") for col in (
+            Ticket.content, Ticket.transcript, Ticket.reply, Ticket.category))))
+    if statuses := _statuses(status):
+        stmt = stmt.where(Ticket.status.in_(statuses))
+    if since is not None:
+        stmt = stmt.where(Ticket.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(Ticket.created_at < until)
+    stmt = _with_departments(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def overdue_tickets(session: AsyncSession, now: datetime) -> list[tuple[Ticket, str, datetime]]:
+    """(ticket, 'accept' | 'complete', due) for every deadline passed and not met, earliest first."""
+    open_codes = [s.value for s in OPEN_STATUSES]
+    stmt = _with_departments(select(Ticket).where(or_(
+        and_(Ticket.status == Status.DISPATCHED.value, Ticket.accept_due < now),
+        and_(Ticket.status.in_(open_codes), Ticket.complete_due < now),
+    )))
+    found: list[tuple[Ticket, str, datetime]] = []
+    for t in (await session.execute(stmt)).scalars():
+        if t.status == Status.DISPATCHED.value and t.accept_due is not None and t.accept_due < now:
+            found.append((t, "accept", t.accept_due))
+        if t.status in open_codes and t.complete_due is not None and t.complete_due < now:
+            found.append((t, "complete", t.complete_due))
+    found.sort(key=lambda item: (item[2], item[0].number, item[1]))
+    return found
