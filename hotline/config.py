@@ -97,7 +97,7 @@ class AmiSection(_Section):
 
 class AgiSection(_Section):
     host: str = "127.0.0.1"
-    port: int = Field(4573, ge=1, le=65535)
+    port: int = Field(4573, ge=0, le=65535)  # 0: any free port (tests)
     header_timeout: float = Field(5.0, gt=0, le=60)
     command_timeout: float = Field(60.0, gt=0, le=3600)
     max_header_bytes: int = Field(16384, ge=1024, le=1 << 20)
@@ -105,7 +105,7 @@ class AgiSection(_Section):
 
 class ConsoleSection(_Section):
     host: str = "127.0.0.1"
-    port: int = Field(8080, ge=1, le=65535)
+    port: int = Field(8080, ge=0, le=65535)  # 0: any free port (tests)
     session_key: str | None = None
     session_key_file: Path | None = None
     session_max_age: int = Field(8 * 3600, ge=60, le=7 * 86400)
@@ -144,6 +144,32 @@ class RecordingsSection(_Section):
     retention_days: int = Field(180, ge=1, le=3650)
 
 
+class IvrSection(BaseModel):
+    """The front end. Besides the keys below, every FrontEndSettings field is accepted
+    (languages, intake, max_record_seconds, silence_seconds, prompts...), checked by it."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    menus_file: Path | None = None            # default: ivr/frontend/default_menus.toml
+    intake_dir: Path = Path("/var/spool/asterisk/hotline-intake")  # where Asterisk records intake audio
+    classify_rules_file: Path | None = None   # default: ivr/classify/default_rules.toml
+    emergency_words_file: Path | None = None  # default: ivr/classify/default_emergency.toml
+
+    @model_validator(mode="after")
+    def _front_end(self) -> IvrSection:
+        from ivr.frontend.errors import SettingsError
+
+        try:
+            self.front_end()
+        except SettingsError as exc:
+            raise ValueError(f"expected valid front-end settings: {exc}") from None
+        return self
+
+    def front_end(self):
+        from ivr.frontend.settings import FrontEndSettings
+
+        return FrontEndSettings.from_config(dict(self.model_extra or {}))
+
+
 class TicketsSection(_Section):
     # Extra holiday/调休 calendars (CSV: date,kind,name) on top of the shipped official schedule.
     calendar_files: list[Path] = Field(default_factory=list)
@@ -159,6 +185,7 @@ class Config(_Section):
     emergency: EmergencySection = EmergencySection()
     recordings: RecordingsSection = RecordingsSection()
     tickets: TicketsSection = TicketsSection()
+    ivr: IvrSection = IvrSection()
 
     @property
     def database_url(self) -> str:

@@ -11,6 +11,9 @@ from hotline.config import Config
 
 async def build_services(config: Config, sessions: async_sessionmaker, clock: Callable[[], datetime]) -> dict:
     from agent_console.accounts.service import AccountService
+    from ivr.classify.classifier import Classifier
+    from ivr.classify.emergency import EmergencyDetector, default_emergency_rules, load_emergency_rules
+    from ivr.classify.rules import default_rules, load_rules
     from queues.lines import LineService
     from tickets.deadlines import DeadlineRules, seed_default_rules
     from tickets.service import TicketService
@@ -22,7 +25,14 @@ async def build_services(config: Config, sessions: async_sessionmaker, clock: Ca
     calendar = WorkCalendar.shipped()
     if config.tickets.calendar_files:
         calendar = WorkCalendar.merge([calendar, WorkCalendar.from_files(config.tickets.calendar_files)])
+    classifier = Classifier(load_rules(config.ivr.classify_rules_file) if config.ivr.classify_rules_file
+                            else default_rules())
+    await classifier.start()
+    emergency = EmergencyDetector(load_emergency_rules(config.ivr.emergency_words_file)
+                                  if config.ivr.emergency_words_file else default_emergency_rules())
     return {
+        "classifier": classifier,
+        "emergency": emergency,
         "tickets": TicketService(sessions, clock, calendar, rules),
         "lines": LineService(sessions),
         "accounts": AccountService(sessions),
@@ -32,9 +42,7 @@ async def build_services(config: Config, sessions: async_sessionmaker, clock: Ca
 def agi_routes(engine) -> dict[str, Callable]:
     """FastAGI script path -> handler. `ivr` is the citizen's front end."""
     routes: dict[str, Callable] = {}
-    try:
-        from ivr.frontend.wiring import make_ivr_route
-    except ImportError:  # TODO(lead): the front end lands with its issue
-        return routes
+    from ivr.frontend.wiring import make_ivr_route
+
     routes["ivr"] = make_ivr_route(engine)
     return routes

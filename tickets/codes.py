@@ -78,6 +78,7 @@ class Action(_Labelled):
     REOPEN = "reopen"
     SUPERVISE = "supervise"
     TRANSCRIPT = "transcript"
+    LINKAGE = "linkage"
 
 
 class Evaluation(_Labelled):
@@ -99,7 +100,8 @@ _LABELS: dict[type, dict] = {
              Status.CALLBACK: "已回访", Status.CLOSED: "已办结", Status.REOPENED: "已重启"},
     Action: {Action.CREATE: "创建", Action.REGISTER: "登记", Action.DISPATCH: "派单", Action.ACCEPT: "签收",
              Action.RETURN: "退回", Action.REPLY: "答复", Action.CALLBACK: "回访", Action.CLOSE: "办结",
-             Action.REOPEN: "重启", Action.SUPERVISE: "督办", Action.TRANSCRIPT: "转写"},
+             Action.REOPEN: "重启", Action.SUPERVISE: "督办", Action.TRANSCRIPT: "转写",
+             Action.LINKAGE: "联动"},
     Evaluation: {Evaluation.SATISFIED: "满意", Evaluation.BASICALLY_SATISFIED: "基本满意",
                  Evaluation.DISSATISFIED: "不满意"},
 }

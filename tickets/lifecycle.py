@@ -47,6 +47,7 @@ IN_PLACE = MappingProxyType({
     A.SUPERVISE: frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REPLIED,
                             S.CALLBACK, S.REOPENED}),
     A.TRANSCRIPT: frozenset(Status),
+    A.LINKAGE: frozenset(Status) - {S.CLOSED},
 })
 
 OPEN_STATUSES = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED})

@@ -116,6 +116,23 @@ class TicketService:
             return {"transcript_status": code, "chars": len(transcript or "")}
         return await self._apply(number, Action.TRANSCRIPT, actor, change)
 
+    async def log_linkage(self, number: str, *, at: datetime, target: str, trigger: str, trigger_kind: str,
+                          result: str, actor: str = "ivr") -> TicketView:
+        """紧急联动 (12345–110/119/120/122): who/what/when of one linkage step; status unchanged.
+
+        The IVR logs the decision ('routed'); the transfer layer logs answered/busy/no answer later.
+        """
+        if at.tzinfo is None:
+            raise InvalidField("at", "an aware datetime is required")
+        detail = {"at": at.isoformat(), "target": clean_text("target", target, required=True),
+                  "trigger": clean_text("trigger", trigger, required=True),
+                  "trigger_kind": clean_text("trigger_kind", trigger_kind, required=True),
+                  "result": clean_text("result", result, required=True)}
+
+        async def change(session, t, now):
+            return detail
+        return await self._apply(number, Action.LINKAGE, actor, change)
+
     async def register(self, number: str, actor: str, *, request_type: str, content: str,
                        category: str | None = None, urgency: str | None = None,
                        confidential: bool | None = None, caller: str | None = None) -> TicketView:

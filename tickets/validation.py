@@ -27,6 +27,10 @@ LIMITS = {
     "department_code": 32,
     "department_name": 128,
     "text": 200,
+    "target": 16,
+    "trigger": 64,
+    "trigger_kind": 16,
+    "result": 32,
 }
 CALLER_MAX = 32
 

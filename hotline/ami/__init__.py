@@ -1,5 +1,17 @@
 """AMI client layer: our own reader/encoder, typed events, one resilient connection per server.
 
+    client = AmiClient(AmiServer("pbx1", secret=secret))
+    client.subscribe(on_queue_event, events=["QueueCallerJoin", "AgentConnect"], typed=True)
+
+    @client.on_connected                      # runs after every (re)connect, before ready
+    async def resync(session):
+        snapshot = await session.send("QueueStatus")
+
+    await client.start()                      # AmiAuthError if the login is refused
+    resp = await client.send("QueuePause", Queue="q", Interface="Local/8001@agents", Paused=True,
+                             Reason="午休", timeout=5)
+    await client.close()
+
 Why not panoramisk/pyst2: see docs/dependencies.md ("AMI").
 """
 from hotline.ami.actions import Action, ActionSpec, spec_for

@@ -91,7 +91,8 @@ _SPECS = (
     _list("BridgeInfo", "BridgeInfoComplete"),
     ActionSpec("ConfbridgeKick"),
     ActionSpec("Redirect"),
-    ActionSpec("BlindTransfer", notes="the BlindTransfer event arrives BEFORE this response"),
+    ActionSpec("BlindTransfer", notes="README fact 26: BlindTransfer event before the response; trace 05b "
+                                      "shows the response first: do not rely on the order"),
     ActionSpec("Atxfer", notes="always 'Atxfer successfully queued'; outcome only via events"),
     ActionSpec("MixMonitor", notes="no Message; MixMonitorID only with Options i(VAR)"),
     ActionSpec("StopMixMonitor"),

@@ -1,10 +1,12 @@
-"""Event fan-out: one bounded queue and one task per subscriber.
+"""Event fan-out: one bounded queue per subscriber, drained by its own task or callback.
 
-A subscriber that awaits slow I/O never delays the reader or the other subscribers; when
-its queue is full the oldest events are dropped and counted (``Subscription.dropped``).
-A subscriber's exception is logged, counted and kept; it goes on receiving events.
-``inline=True`` is the fast path for tiny synchronous handlers: called from the reader,
-no queue, no task (an exception is still isolated and recorded).
+An async subscriber gets its own task: one that awaits slow I/O never delays the reader or
+the other subscribers. A synchronous subscriber's queue is drained by its own loop callback
+(``call_soon``, scheduled when the queue becomes non-empty): the same isolation a task gives a
+function that cannot await, at a third of the wake-up cost. When a queue is full the oldest
+events are dropped and counted (``Subscription.dropped``). A subscriber's exception is logged,
+counted and kept; it goes on receiving events. ``inline=True`` calls a tiny synchronous
+handler straight from the reader (no queue; exceptions still isolated and recorded).
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from hotline.ami.message import Message
 CONTROL_EVENTS = frozenset({"AmiClientReady", "AmiClientDisconnected"})
 """Synthetic events (never sent by Asterisk) that reach every subscriber, whatever its filter."""
 
-_YIELD_EVERY = 256
+_BATCH = 512
+_parse = Message._parse
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,11 @@ class Subscription:
         self.errors = 0
         self.last_error: BaseException | None = None
         self.queue: deque[Message] = deque()
+        self.spare: deque[Message] = deque()
         self.task: asyncio.Task | None = None
+        self.handle: asyncio.Handle | None = None
         self.waiter: asyncio.Future | None = None
-        self.idle = asyncio.Event()
-        self.idle.set()
+        self.drained: asyncio.Future | None = None
 
     def __repr__(self) -> str:
         return (f"<Subscription {self.name} delivered={self.delivered} dropped={self.dropped} "
@@ -95,23 +99,44 @@ class EventFanout:
         await self._stop(sub)
 
     def publish(self, batch: list[Message]) -> None:
-        """Hand a batch to every subscriber; never blocks and never raises."""
+        """Hand a batch to every subscriber; never blocks and never raises.
+
+        Headers of lazily read messages are split here, once, and only for messages that
+        at least one subscriber wants.
+        """
+        all_parsed = False
+        parse = _parse
         for sub in self._subs:
             wanted = sub.events
-            items = batch if wanted is None else [m for m in batch if m.event in wanted]
-            if not items:
-                continue
+            if wanted is None:
+                items = batch
+                if not all_parsed:
+                    for msg in batch:
+                        if msg._lazy:
+                            parse(msg)
+                    all_parsed = True
+            else:
+                items = [m for m in batch if m.event in wanted]
+                if not items:
+                    continue
+                if not all_parsed:
+                    for msg in items:
+                        if msg._lazy:
+                            parse(msg)
             if sub.inline:
-                self._run_inline(sub, items)
+                self._deliver(sub, items)
                 continue
             queue = sub.queue
             queue.extend(items)
             over = len(queue) - sub.maxsize
             if over > 0:
                 self._drop(sub, over)
+            if not sub.is_async:
+                if sub.handle is None:
+                    sub.handle = asyncio.get_running_loop().call_soon(self._drain_sync, sub)
+                continue
             if sub.task is None:
                 sub.task = asyncio.get_running_loop().create_task(self._run(sub), name=f"ami-sub-{sub.name}")
-            sub.idle.clear()
             waiter = sub.waiter
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
@@ -132,32 +157,52 @@ class EventFanout:
             self._log.error("ami.fanout.subscriber_error subscriber=%s event=%s errors=%d",
                             sub.name, msg.event, sub.errors, exc_info=exc)
 
-    def _item(self, sub: Subscription, msg: Message) -> object:
-        if sub.typed and self._convert is not None:
-            return self._convert(msg)
-        return msg
-
-    def _run_inline(self, sub: Subscription, items: list[Message]) -> None:
+    def _deliver(self, sub: Subscription, batch) -> None:
+        """Call a synchronous handler for each message of a batch, isolating its exceptions."""
         handler = sub.handler
-        for msg in items:
-            try:
-                handler(self._item(sub, msg) if sub.typed else msg)
-            except Exception as exc:  # noqa: BLE001 - isolate subscribers from each other
-                self._record(sub, msg, exc)
-        sub.delivered += len(items)
+        if sub.typed and self._convert is not None:
+            convert = self._convert
+            for msg in batch:
+                try:
+                    handler(convert(msg))
+                except Exception as exc:  # noqa: BLE001 - isolate subscribers from each other
+                    self._record(sub, msg, exc)
+        else:
+            for msg in batch:
+                try:
+                    handler(msg)
+                except Exception as exc:  # noqa: BLE001 - isolate subscribers from each other
+                    self._record(sub, msg, exc)
+        sub.delivered += len(batch)
+
+    def _drain_sync(self, sub: Subscription) -> None:
+        """Loop callback of a synchronous subscriber: up to _BATCH events, then yield to the loop."""
+        sub.handle = None
+        queue = sub.queue
+        if len(queue) <= _BATCH:
+            sub.queue = sub.spare
+            self._deliver(sub, queue)
+            queue.clear()
+            sub.spare = queue
+        else:
+            self._deliver(sub, [queue.popleft() for _ in range(_BATCH)])
+        if sub.queue:
+            if sub.handle is None and not self._closed:
+                sub.handle = asyncio.get_running_loop().call_soon(self._drain_sync, sub)
+        elif sub.drained is not None and not sub.drained.done():
+            sub.drained.set_result(None)
 
     async def _run(self, sub: Subscription) -> None:
-        queue = sub.queue
-        handler = sub.handler
+        """Task of an async subscriber: one event at a time, so its queue bound stays exact."""
         loop = asyncio.get_running_loop()
-        typed = sub.typed
-        is_async = sub.is_async
-        done = 0
+        convert = self._convert if sub.typed else None
+        handler = sub.handler
         while True:
+            queue = sub.queue
             if not queue:
-                sub.delivered += done
-                done = 0
-                sub.idle.set()
+                drained = sub.drained
+                if drained is not None and not drained.done():
+                    drained.set_result(None)
                 sub.waiter = loop.create_future()
                 try:
                     await sub.waiter
@@ -165,33 +210,34 @@ class EventFanout:
                     sub.waiter = None
                 continue
             msg = queue.popleft()
-            done += 1
             try:
-                if is_async:
-                    await handler(self._item(sub, msg) if typed else msg)
-                else:
-                    handler(self._item(sub, msg) if typed else msg)
+                await handler(convert(msg) if convert else msg)
             except Exception as exc:  # noqa: BLE001 - isolate subscribers from each other
                 self._record(sub, msg, exc)
-            if done >= _YIELD_EVERY:
-                sub.delivered += done
-                done = 0
-                await asyncio.sleep(0)
+            sub.delivered += 1
 
     async def drain(self) -> None:
         """Wait until every subscriber has handled everything queued so far."""
         for sub in list(self._subs):
-            if not sub.inline:
-                await sub.idle.wait()
+            if sub.inline:
+                continue
+            busy = sub.handle is not None if not sub.is_async else (
+                sub.task is not None and (bool(sub.queue) or sub.waiter is None))
+            if busy:
+                sub.drained = asyncio.get_running_loop().create_future()
+                await sub.drained
 
     async def _stop(self, sub: Subscription) -> None:
+        handle, sub.handle = sub.handle, None
+        if handle is not None:
+            handle.cancel()
         task, sub.task = sub.task, None
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
     async def close(self) -> None:
-        """Stop every subscriber task (queued events are discarded)."""
+        """Stop every subscriber task and callback (queued events are discarded)."""
         self._closed = True
         subs, self._subs = self._subs, []
         for sub in subs:

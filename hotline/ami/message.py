@@ -1,7 +1,14 @@
-"""One AMI message (Response or Event): ordered headers, duplicates kept, case-insensitive lookup."""
+"""One AMI message (Response or Event): a dict of headers (first value wins) plus wire details.
+
+A Message *is* a dict, so ``msg.get("Uniqueid")`` runs at C speed in every subscriber.
+``msg["key"]`` falls back to a case-insensitive match; ``get``/``in`` are exact-case (Asterisk's
+own spelling). Repeated headers (``Output``, ``Variable``, ``ChanVariable``) keep every value in
+``getall``/``items``. The reader can create messages *lazily* (headers split on first use), so
+events nobody subscribed to never pay for parsing; the fan-out and the session call ``parsed()``
+before handing a message out.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import NamedTuple
 
 
@@ -12,66 +19,54 @@ class Source(NamedTuple):
     generation: int
 
 
-class Message:
-    """Headers of one AMI message.
+class Message(dict):
+    __slots__ = ("_text", "_lazy", "_items", "_lower", "_bad", "event", "source", "typed")
 
-    ``msg["Key"]`` gives the first value (Asterisk itself lets the first duplicate win);
-    ``getall`` gives every value of a repeated header (``Output``, ``Variable``, ``ChanVariable``).
-    Headers are split lazily on first access: the reader only looks at the first line, so
-    events no subscriber asks for never pay for header parsing.
-    """
-
-    __slots__ = ("_text", "_hd", "_items", "_lower", "_bad", "event", "source", "typed")
-
-    def __init__(self, text: str, event: str | None = None, source: Source | None = None) -> None:
+    def __init__(self, text: str, event: str | None = None, source: Source | None = None,
+                 lazy: bool = False) -> None:
         self._text = text
+        self._lazy = True
         self.event = event
         self.source = source
+        if not lazy:
+            self._parse()
 
     @classmethod
-    def from_items(cls, items: list[tuple[str, str]], source: Source | None = None) -> Message:
+    def from_items(cls, items, source: Source | None = None) -> Message:
         """Build from ordered (key, value) pairs (synthetic messages, slow-path parsing, tests)."""
         items = list(items)
-        msg = cls("", items[0][1] if items and items[0][0] == "Event" else None, source)
-        msg._text = "\r\n".join(f"{k}: {v}" for k, v in items)
-        msg._set_items(items)
-        msg._bad = 0
+        msg = cls("\r\n".join(f"{k}: {v}" for k, v in items),
+                  items[0][1] if items and items[0][0] == "Event" else None, source, lazy=True)
+        msg._set_items(items, 0)
         return msg
 
-    def _set_items(self, items: list[tuple[str, str]]) -> None:
-        headers: dict[str, str] = {}
+    def parsed(self) -> Message:
+        """Split the headers now if still lazy; returns self."""
+        if self._lazy:
+            self._parse()
+        return self
+
+    def _set_items(self, items: list[tuple[str, str]], bad: int) -> None:
+        dict.clear(self)
         for key, value in items:
-            headers.setdefault(key, value)
-        self._hd = headers
-        self._items = items if len(headers) != len(items) else None
+            self.setdefault(key, value)
+        if len(self) != len(items):
+            self._items = items
+        self._bad = bad
+        self._lazy = False
 
-    @property
-    def _h(self) -> dict[str, str]:
-        try:
-            return self._hd
-        except AttributeError:
-            return self._parse()
-
-    @property
-    def bad_lines(self) -> int:
-        """Lines without a colon that parsing skipped (Asterisk never sends them)."""
-        if self._h is not None:
-            return getattr(self, "_bad", 0)
-        return 0
-
-    def _parse(self) -> dict[str, str]:
+    def _parse(self) -> None:
         lines = self._text.split("\r\n")
-        headers: dict[str, str] = {}
         for line in lines:
             key, sep, value = line.partition(": ")
             if not sep:
                 break
-            headers[key] = value
+            self[key] = value
         else:
-            if len(headers) == len(lines):
-                self._hd = headers
-                self._items = None
-                return headers
+            if len(self) == len(lines):
+                self._bad = 0
+                self._lazy = False
+                return
         items = []
         bad = 0
         for line in lines:
@@ -80,64 +75,60 @@ class Message:
                 items.append((key, value[1:] if value.startswith(" ") else value))
             elif line:
                 bad += 1
-        self._bad = bad
-        self._set_items(items)
-        return self._hd  # type: ignore[return-value]
+        self._set_items(items, bad)
 
-    @property
-    def raw_text(self) -> str:
-        """The decoded message as received (without the blank line); empty for synthetic ones."""
-        return self._text
-
-    def __getitem__(self, key: str) -> str:
-        try:
-            return self._h[key]
-        except KeyError:
-            return self._h[self._ci_key(key)]
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        value = self._h.get(key)
-        if value is not None:
-            return value
+    def __missing__(self, key: str) -> str:
+        if self._lazy:
+            self._parse()
+            if dict.__contains__(self, key):
+                return dict.__getitem__(self, key)
         real = self._ci_key(key)
-        return self._h.get(real, default) if real is not None else default
+        if real is None:
+            raise KeyError(key)
+        return dict.__getitem__(self, real)
 
     def _ci_key(self, key: str) -> str | None:
+        self.parsed()
         try:
             lower = self._lower
         except AttributeError:
-            lower = self._lower = {k.lower(): k for k in reversed(self._h)}
+            lower = self._lower = {k.lower(): k for k in reversed(list(dict.keys(self)))}
         return lower.get(key.lower())
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and (key in self._h or self._ci_key(key) is not None)
+    def get_ci(self, key: str, default: str | None = None) -> str | None:
+        """Case-insensitive ``get``."""
+        value = self.parsed().get(key)
+        if value is not None:
+            return value
+        real = self._ci_key(key)
+        return dict.get(self, real, default) if real is not None else default
 
     def getall(self, key: str) -> list[str]:
         """Every value of ``key`` in wire order (case-insensitive)."""
-        value = self.get(key)
-        if self._items is None:
-            return [] if value is None else [value]
         low = key.lower()
-        return [v for k, v in self._items if k.lower() == low]
+        return [v for k, v in self.items() if k.lower() == low]
 
-    def items(self) -> list[tuple[str, str]]:
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
         """All headers in wire order, duplicates included."""
-        headers = self._h
-        return list(self._items) if self._items is not None else list(headers.items())
-
-    def keys(self) -> list[str]:
-        return list(self._h)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._h)
-
-    def __len__(self) -> int:
-        headers = self._h
-        return len(self._items) if self._items is not None else len(headers)
+        self.parsed()
+        try:
+            return list(self._items)
+        except AttributeError:
+            return list(dict.items(self))
 
     def as_dict(self) -> dict[str, str]:
-        """First value per header, a copy."""
-        return dict(self._h)
+        """First value per header, a plain dict copy."""
+        return dict(self.parsed())
+
+    @property
+    def raw_text(self) -> str:
+        """The decoded message as received (without the blank line)."""
+        return self._text
+
+    @property
+    def bad_lines(self) -> int:
+        """Lines without a colon that parsing skipped (Asterisk never sends them)."""
+        return self.parsed()._bad
 
     @property
     def is_event(self) -> bool:
@@ -145,16 +136,16 @@ class Message:
 
     @property
     def is_response(self) -> bool:
-        return self.event is None and next(iter(self._h), None) == "Response"
+        return self.event is None and self._text.startswith("Response:")
 
     @property
     def response(self) -> str | None:
         """``Success`` / ``Error`` / ``Goodbye``… for a Response, else None."""
-        return self._h.get("Response") if self.is_response else None
+        return self.parsed().get("Response") if self.is_response else None
 
     @property
     def action_id(self) -> str | None:
-        return self.get("ActionID")
+        return self.parsed().get("ActionID")
 
     @property
     def server(self) -> str | None:
@@ -164,13 +155,22 @@ class Message:
     def generation(self) -> int:
         return self.source.generation if self.source is not None else 0
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Message):
-            return NotImplemented
-        return self.items() == other.items()
-
-    __hash__ = None  # type: ignore[assignment]
+    def __reduce__(self):
+        return (Message.from_items, (self.items(), self.source))
 
     def __repr__(self) -> str:
-        head = f"Event={self.event}" if self.event else f"Response={self._h.get('Response')}"
-        return f"<Message {head} {len(self)} headers>"
+        head = f"Event={self.event}" if self.event else "Response"
+        return f"<Message {head} {dict.__len__(self.parsed())} headers>"
+
+
+_new = dict.__new__
+
+
+def lazy_message(text: str, event: str | None, source: Source | None) -> Message:
+    """Hot-path constructor used by the reader: no header splitting, no __init__ call."""
+    msg = _new(Message)
+    msg._text = text
+    msg._lazy = True
+    msg.event = event
+    msg.source = source
+    return msg

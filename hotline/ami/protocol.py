@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from hotline.ami.errors import AmiEncodeError, AmiMessageTooLarge, AmiProtocolError
-from hotline.ami.message import Message, Source
+from hotline.ami.message import Message, Source, lazy_message
 
 BANNER_PREFIX = b"Asterisk Call Manager/"
 TERMINATOR = b"\r\n\r\n"
@@ -25,17 +25,21 @@ _BAD_KEY = re.compile(r"[\r\n\x00:]|^\s|\s$")
 class AmiReader:
     """Incremental parser: ``feed(bytes) -> list[Message]``.
 
+    ``lazy=True`` defers header splitting to ``Message.parsed()`` (the client's hot path).
     Malformed blocks never raise out of ``feed``: they are recorded in ``errors`` (most recent
     first dropped beyond ``keep_errors``) and counted in ``error_count``, and reading goes on.
     """
 
     def __init__(self, max_message_size: int = DEFAULT_MAX_MESSAGE, source: Source | None = None,
-                 keep_errors: int = 50) -> None:
+                 keep_errors: int = 50, lazy: bool = False) -> None:
         self.max_message_size = max_message_size
+        self.lazy = lazy
         self.source = source
         self.banner: str | None = None
         self.errors: deque[AmiProtocolError] = deque(maxlen=keep_errors)
         self.error_count = 0
+        self.responses = 0
+        """Responses among the messages returned by the last ``feed`` (0: all events)."""
         self._buf = b""
         self._expect_banner = True
         self._skipping = False
@@ -79,14 +83,18 @@ class AmiReader:
 
     def _parse_text(self, text: str) -> list[Message]:
         source = self.source
+        lazy = self.lazy
+        responses = 0
         out = []
         append = out.append
+        make = lazy_message if lazy else Message
         for block in text.split("\r\n\r\n"):
             if block.startswith("Event: "):
                 eol = block.find("\r\n")
-                append(Message(block, block[7:eol] if eol > 0 else block[7:], source))
+                append(make(block, block[7:eol] if eol > 0 else block[7:], source))
             elif block.startswith("Response: "):
-                append(Message(block, None, source))
+                append(make(block, None, source))
+                responses += 1
             else:
                 msg = self._parse_slow(block)
                 if msg is not None:

@@ -43,7 +43,7 @@ class AmiSession:
         self._publish = publish
         self._ids = itertools.count(1)
         self._id_prefix = f"{id_prefix}-{source.generation}-"
-        self.parser = AmiReader(max_message_size, source)
+        self.parser = AmiReader(max_message_size, source, lazy=True)
         self._pending: dict[str, _Pending] = {}
         self._lists_open = 0
         self._log = logger
@@ -125,6 +125,7 @@ class AmiSession:
             self._publish(events)
 
     def _on_response(self, msg: Message) -> None:
+        msg.parsed()
         pending = self._pending.get(msg.get("ActionID") or "")
         if pending is None or pending.future.done():
             self._log.debug("ami.response.unmatched server=%s action_id=%s", self.server, msg.get("ActionID"))
@@ -147,6 +148,7 @@ class AmiSession:
     def _on_item(self, msg: Message) -> bool:
         if "ActionID: " not in msg.raw_text:
             return False
+        msg.parsed()
         pending = self._pending.get(msg.get("ActionID") or "")
         if pending is None or pending.response is None or pending.future.done():
             return False

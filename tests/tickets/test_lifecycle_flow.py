@@ -128,3 +128,17 @@ async def test_given_dissatisfied_callback_when_reopened_then_ticket_is_handled_
     assert t.evaluation.value == "dissatisfied"
     t = await service.reopen(t.number, "回访不满意，重办", "callback:1")
     assert t.status is Status.REOPENED
+
+
+async def test_emergency_linkage_is_logged_on_the_ticket_without_changing_its_status(service, clock):
+    draft = await service.create_draft(caller="13800138000", call_id="1795352103.12", line_dialed="12345",
+                                       urgency="life_property")
+    await service.log_linkage(draft.number, at=clock(), target="119", trigger="着火", trigger_kind="keyword",
+                              result="routed")
+    await service.log_linkage(draft.number, at=clock(), target="119", trigger="着火", trigger_kind="keyword",
+                              result="answered", actor="transfer")
+    history = await service.history(draft.number)
+    linkage = [e for e in history if e.action == "linkage"]
+    assert [e.detail["result"] for e in linkage] == ["routed", "answered"]
+    assert linkage[0].detail["target"] == "119" and linkage[0].detail["trigger"] == "着火"
+    assert (await service.get(draft.number)).status == "draft"
