@@ -138,7 +138,7 @@ async def test_emergency_linkage_is_logged_on_the_ticket_without_changing_its_st
     await service.log_linkage(draft.number, at=clock(), target="119", trigger="着火", trigger_kind="keyword",
                               result="answered", actor="transfer")
     history = await service.history(draft.number)
-    linkage = [e for e in history if e.action == "linkage"]
+    linkage = [e for e in history if e.action.value == "linkage"]
     assert [e.detail["result"] for e in linkage] == ["routed", "answered"]
     assert linkage[0].detail["target"] == "119" and linkage[0].detail["trigger"] == "着火"
     assert (await service.get(draft.number)).status == "draft"

@@ -38,9 +38,9 @@ def test_given_unknown_status_or_action_when_checked_then_illegal_transition_not
 
 
 def test_given_statuses_when_listing_allowed_actions_then_console_menu_follows_lifecycle():
-    assert allowed_actions("draft") == [Action.REGISTER, Action.TRANSCRIPT]
+    assert allowed_actions("draft") == [Action.REGISTER, Action.TRANSCRIPT, Action.LINKAGE]
     assert allowed_actions("registered") == [Action.DISPATCH, Action.REPLY, Action.SUPERVISE,
-                                             Action.TRANSCRIPT]
+                                             Action.TRANSCRIPT, Action.LINKAGE]
     assert allowed_actions("closed") == [Action.REOPEN, Action.TRANSCRIPT]
 
 
