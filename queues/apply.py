@@ -12,8 +12,9 @@ from pathlib import Path
 from queues.render import diff, render, write_atomically
 from queues.routing import LineInfo
 
-# What Asterisk must re-read after the include files change (trace 04: `queue reload all`).
-RELOAD_COMMANDS = ("dialplan reload", "queue reload all")
+# What Asterisk must re-read after the include files change. The Reload action needs only the
+# `system` write class (manager.conf.sample leaves `command`, the CLI over AMI, out).
+RELOAD_MODULES = ("pbx_config.so", "app_queue.so")
 
 Send = Callable[..., Awaitable[object]]
 
@@ -43,9 +44,9 @@ async def apply(lines: list[LineInfo], emergency: Mapping[str, str], directory: 
     for name, send in servers.items():
         outputs: list[str] = []
         try:
-            for command in RELOAD_COMMANDS:
-                response = await send("Command", {"Command": command})
-                outputs.extend(getattr(response, "output", []) or [])
+            for module in RELOAD_MODULES:
+                response = await send("Reload", {"Module": module})
+                outputs.append(f"{module}: {getattr(response, 'text', None) or 'ok'}")
         except Exception as exc:  # noqa: BLE001 - every AMI failure is reported per server
             result.errors[name] = f"{type(exc).__name__}: {exc}"
         result.reloaded[name] = outputs

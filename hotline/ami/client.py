@@ -75,6 +75,7 @@ class AmiClient:
         self._generation = 0
         self._supervisor: asyncio.Task | None = None
         self._session_tasks: list[asyncio.Task] = []
+        self._tasks: set[asyncio.Task] = set()
         self._fatal: AmiError | None = None
         self._closed = False
         self.connect_attempts = 0
@@ -173,6 +174,11 @@ class AmiClient:
                 await self._backoff(attempt)
                 attempt += 1
                 continue
+            except Exception as exc:  # noqa: BLE001 - a bug must not silently stop reconnecting
+                self._log.error("ami.connect.error server=%s attempt=%d", self.name, attempt + 1, exc_info=exc)
+                await self._backoff(attempt)
+                attempt += 1
+                continue
             attempt = 0
             await session.closed.wait()
             await self._lost(session)
@@ -191,7 +197,7 @@ class AmiClient:
         generation = self._generation + 1
         session = AmiSession(reader, writer, Source(cfg.name, generation), self.fanout.publish,
                              self._id_prefix, cfg.max_message_size, self._log)
-        tasks = [asyncio.get_running_loop().create_task(session.run(), name=f"ami-read-{cfg.name}")]
+        tasks = [self._spawn(session.run(), f"ami-read-{cfg.name}")]
         try:
             async with asyncio.timeout(cfg.login_timeout):
                 await session.greeted.wait()
@@ -215,8 +221,7 @@ class AmiClient:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         if cfg.ping_interval:
-            tasks.append(asyncio.get_running_loop().create_task(self._keepalive(session),
-                                                                name=f"ami-ping-{cfg.name}"))
+            tasks.append(self._spawn(self._keepalive(session), f"ami-ping-{cfg.name}"))
         self._session_tasks = tasks
         self._session = session
         self._ready.set()
@@ -225,6 +230,12 @@ class AmiClient:
                        session.parser.version)
         self._control(session.source, "AmiClientReady", Reconnect="Yes" if generation > 1 else "No")
         return session
+
+    def _spawn(self, coro, name: str) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _lost(self, session: AmiSession) -> None:
         self._ready.clear()
@@ -274,5 +285,8 @@ class AmiClient:
             await asyncio.gather(self._supervisor, return_exceptions=True)
         if self._session is not None:
             await self._lost(self._session)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._own_fanout:
             await self.fanout.close()

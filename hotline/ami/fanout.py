@@ -3,7 +3,7 @@
 An async subscriber gets its own task: one that awaits slow I/O never delays the reader or
 the other subscribers. A synchronous subscriber's queue is drained by its own loop callback
 (``call_soon``, scheduled when the queue becomes non-empty): the same isolation a task gives a
-function that cannot await, at a third of the wake-up cost. When a queue is full the oldest
+function that cannot await, without the cost of a task wake-up per read. When a queue is full the oldest
 events are dropped and counted (``Subscription.dropped``). A subscriber's exception is logged,
 counted and kept; it goes on receiving events. ``inline=True`` calls a tiny synchronous
 handler straight from the reader (no queue; exceptions still isolated and recorded).

@@ -59,6 +59,7 @@ class AmiReader:
         return len(self._buf)
 
     def feed(self, data: bytes) -> list[Message]:
+        self.responses = 0
         buf = self._buf + data if self._buf else data
         if self._expect_banner:
             buf = self._take_banner(buf)
@@ -99,6 +100,8 @@ class AmiReader:
                 msg = self._parse_slow(block)
                 if msg is not None:
                     append(msg)
+                    responses += msg.event is None
+        self.responses += responses
         return out
 
     def _parse_checked(self, raw: bytes) -> list[Message]:

@@ -110,10 +110,11 @@ class AmiSession:
             self._report_protocol_errors()
         if not msgs:
             return
-        if not self._pending:
+        if not parser.responses and not self._lists_open:
+            events = msgs
+        elif not self._pending:
             events = [m for m in msgs if m.event is not None]
-            if len(events) != len(msgs):
-                self._log.debug("ami.response.unsolicited server=%s", self.server)
+            self._log.debug("ami.response.unsolicited server=%s", self.server)
         else:
             events = []
             for msg in msgs:
