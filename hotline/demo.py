@@ -150,8 +150,8 @@ async def run_demo(args, environ: Mapping[str, str]) -> int:
         print(f"演示结束：模拟来电 {placed} 通，进入队列 {center['offered']}，接通 {center['answered']}，"
               f"放弃 {center['abandoned']}。")
     finally:
+        await standin.stop()   # calls end first, so no FastAGI session is cut mid-command
         await runner.cleanup()
-        await standin.stop()
     return 0
 
 
