@@ -37,6 +37,7 @@ class Engine:
     services: dict[str, object] = field(default_factory=dict)
     ami: dict[str, object] = field(default_factory=dict)
     agi_routes: dict[str, Callable] = field(default_factory=dict)
+    overrides: dict[str, object] = field(default_factory=dict)  # tests swap services here
 
 
 ENGINE = web.AppKey("engine", Engine)
@@ -55,6 +56,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 
     engine = app[ENGINE]
     engine.services.update(await build_services(engine.config, engine.sessions, engine.clock))
+    engine.services.update(engine.overrides)
     yield
 
 
@@ -64,6 +66,9 @@ async def _speech(app: web.Application) -> AsyncIterator[None]:
     from ivr.speech.transcriber import Transcriber
 
     engine = app[ENGINE]
+    if "transcriber" in engine.overrides:
+        yield
+        return
     model = await load_speech_model(engine.config.speech.model_path)
     if not model.available:
         log.warning("%s", model.reason)
@@ -117,10 +122,10 @@ async def _health(request: web.Request) -> web.Response:
 
 
 def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_routes: dict | None = None,
-              telephony: bool = True) -> web.Application:
+              telephony: bool = True, service_overrides: dict | None = None) -> web.Application:
     """`telephony=False` builds the console alone (no AMI/FastAGI), e.g. for page tests."""
     app = web.Application()
-    engine = Engine(config=config, clock=clock)
+    engine = Engine(config=config, clock=clock, overrides=dict(service_overrides or {}))
     app[ENGINE] = engine
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_services)
