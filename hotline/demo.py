@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -123,9 +122,8 @@ async def run_demo(args, environ: Mapping[str, str]) -> int:
     await runner.cleanup()
 
     asterisk_dir = await prepare_asterisk_dir(config, lines, data_dir / "asterisk", args.agi_port)
-    spool = data_dir / "spool"
-    shutil.rmtree(spool, ignore_errors=True)
-    standin = Standin(asterisk_dir, ami_port=args.ami_port, spool_dir=spool, auth_fail_delay=1.0)
+    # Like Asterisk, the stand-in writes RECORD FILE/MixMonitor audio at the absolute paths it is given.
+    standin = Standin(asterisk_dir, ami_port=args.ami_port, spool_dir=None, auth_fail_delay=1.0)
     await standin.start()
     rng = random.Random(args.seed)
     plan = TrafficPlan(rate=args.rate, duration=0, talk_time_mean=45.0, seed=args.seed)

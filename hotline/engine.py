@@ -83,17 +83,27 @@ async def _ami(app: web.Application) -> AsyncIterator[None]:
     from hotline.ami_wiring import make_clients
     from queues.live import LiveFloor
 
+    from calls import CallLog, CallOutbox, CallTracker
+
     engine = app[ENGINE]
     floor = LiveFloor(engine.clock)
     engine.services["floor"] = floor
+    call_log = CallLog(engine.sessions, engine.clock, engine.services["tickets"])
+    outbox = CallOutbox(call_log.record)  # finished calls wait here while the database is down
+    outbox.start()
+    tracker = CallTracker(engine.clock, outbox.put)
+    engine.services.update(call_log=call_log, call_tracker=tracker, call_outbox=outbox)
     for client in make_clients(engine.config):
         client.on_connected(floor.resync)
+        client.on_connected(tracker.resync)
         client.subscribe(floor.handle, typed=True, inline=True, name="live-floor")
+        client.subscribe(tracker.handle, typed=True, inline=True, name="call-tracker")
         engine.ami[client.name] = client
         await client.start(wait=False)
     yield
     for client in engine.ami.values():
         await client.close()
+    await outbox.close()
 
 
 async def _fastagi(app: web.Application) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "agent_console.accounts.models",
     "tickets.models",
     "queues.models",
+    "calls.models",
 )
 
 

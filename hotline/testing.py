@@ -108,7 +108,7 @@ async def running_hotline(data_dir: Path, *, time_scale: float = 0.05, config: M
     await runner.cleanup()
 
     asterisk_dir = await prepare_asterisk_dir(cfg, lines, data_dir / "asterisk", ENGINE_AGI[1])
-    standin = Standin(asterisk_dir, time_scale=time_scale, ami_port=0, spool_dir=data_dir / "spool",
+    standin = Standin(asterisk_dir, time_scale=time_scale, ami_port=0, spool_dir=None,
                       auth_fail_delay=0.05)
     ami_port = await standin.start()
     cfg = test_config(data_dir, ami_port, extra)

@@ -12,8 +12,17 @@ from hotline.schema import load_metadata
 target_metadata = load_metadata()
 
 
+def _render_item(type_: str, obj, autogen_context):
+    """Our TypeDecorators (e.g. tickets' UtcDateTime) are written as their plain SQL type."""
+    from sqlalchemy.types import TypeDecorator
+
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
+    context.configure(connection=connection, target_metadata=target_metadata, render_item=_render_item,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
