@@ -97,3 +97,25 @@ async def test_lines_table_seeded_from_the_demo_csv_on_both_databases(fresh_data
         async with engine.begin() as conn:
             await conn.run_sync(Base.metadata.drop_all)
         await engine.dispose()
+
+
+async def test_line_lookups_are_cached_and_a_save_is_seen_at_once(tmp_path):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'l.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        now = [0.0]
+        service = LineService(make_sessionmaker(engine), ttl=5.0, monotonic=lambda: now[0])
+        other = LineService(make_sessionmaker(engine))  # another engine instance, same database
+        await service.import_csv()
+        assert (await service.get("12315")).overflow_after == 60
+        await other.save(LineInfo("12315", "市场监管投诉举报热线", MergeMode.PARALLEL, queue="line-12315",
+                                  overflow_after=30))
+        assert (await service.get("12315")).overflow_after == 60  # cached within the ttl
+        now[0] = 6.0
+        assert (await service.get("12315")).overflow_after == 30  # reloaded after it
+        await service.save(LineInfo("12315", "市场监管投诉举报热线", MergeMode.PARALLEL, queue="line-12315",
+                                    overflow_after=90))
+        assert (await service.get("12315")).overflow_after == 90  # own saves are seen at once
+    finally:
+        await engine.dispose()
