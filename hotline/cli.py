@@ -88,15 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--role", action="append", required=True, choices=["agent", "supervisor", "admin"],
                    help="repeat for several roles")
     q.add_argument("--name", default="", help="display name, e.g. 张敏")
+    q.add_argument("--phone", default=None, help="the agent's phone as Asterisk dials it, e.g. PJSIP/8001")
     q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return parser
 
 
 def _add_simulate_options(p: argparse.ArgumentParser) -> None:
-    try:  # TODO(lead): remove guard once asterisk_standin.cli lands
-        from asterisk_standin.cli import build_parser as standin_options
-    except ImportError:
-        return
+    from asterisk_standin.cli import build_parser as standin_options
+
     standin_options(p)
 
 
@@ -191,7 +190,8 @@ def _user_add(args) -> int:
         await migrate.require_head(config.database_url)
         engine = make_engine(config.database_url)
         try:
-            await AccountService(make_sessionmaker(engine)).add_user(args.username, password, args.role, args.name)
+            await AccountService(make_sessionmaker(engine)).add_user(args.username, password, args.role, args.name,
+                                                                     phone_interface=args.phone)
         finally:
             await engine.dispose()
 

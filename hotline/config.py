@@ -109,6 +109,8 @@ class ConsoleSection(_Section):
     session_key: str | None = None
     session_key_file: Path | None = None
     session_max_age: int = Field(8 * 3600, ge=60, le=7 * 86400)
+    pause_reasons: list[str] = Field(default_factory=lambda: ["小休", "午休", "培训", "会议"], min_length=1)
+    ami_server: str | None = None  # the Asterisk agents log in to (default: the first configured)
 
 
 class SpeechSection(_Section):

@@ -20,11 +20,11 @@ log = logging.getLogger("hotline.demo")
 ASTERISK_CONFIG = Path(__file__).parents[1] / "asterisk-config"
 DEMO_AMI_SECRET = "demo-secret"
 DEMO_SESSION_KEY = "demo-session-key-0123456789abcdef"
-DEMO_ACCOUNTS = (  # username, display name, roles, password — demo mode only
-    ("agent01", "坐席01", ("agent",), "demo-agent-01"),
-    ("agent02", "坐席02", ("agent",), "demo-agent-02"),
-    ("banzhang", "值班长", ("agent", "supervisor"), "demo-supervisor"),
-    ("admin", "系统管理员", ("admin", "supervisor"), "demo-admin-123"),
+DEMO_ACCOUNTS = (  # username, display name, roles, password, phone — demo mode only
+    ("agent01", "坐席01", ("agent",), "demo-agent-01", "PJSIP/8101"),
+    ("agent02", "坐席02", ("agent",), "demo-agent-02", "PJSIP/8102"),
+    ("banzhang", "值班长", ("agent", "supervisor"), "demo-supervisor", "PJSIP/8103"),
+    ("admin", "系统管理员", ("admin", "supervisor"), "demo-admin-123", None),
 )
 # Which numbers simulated citizens dial, with weights: mostly 12345, some merged lines.
 DIALED = (("12345", 70), ("12315", 12), ("12366", 6), ("12369", 6), ("95598", 6))
@@ -75,9 +75,9 @@ async def seed(services: dict) -> list:
     for number, name, department in (("scjgj", "市场监督管理局", ""), ("swj", "税务局", ""),
                                      ("gdgs", "供电公司", ""), ("cgj", "城市管理局", ""), ("sthjj", "生态环境局", "")):
         await services["tickets"].add_department(number, name)
-    for username, display, roles, password in DEMO_ACCOUNTS:
+    for username, display, roles, password, phone in DEMO_ACCOUNTS:
         try:
-            await services["accounts"].add_user(username, password, roles, display)
+            await services["accounts"].add_user(username, password, roles, display, phone_interface=phone)
         except AccountError:
             pass  # already there from an earlier demo run
     return await lines.list()
@@ -104,6 +104,7 @@ async def citizens(standin, rate: float, rng: random.Random, stop: asyncio.Event
 async def run_demo(args, environ: Mapping[str, str]) -> int:
     from aiohttp import web
 
+    from asterisk_standin.people import Agent
     from asterisk_standin.standin import Standin
     from asterisk_standin.traffic import TrafficPlan, make_agents
     from hotline.engine import ENGINE, build_app, stop_on_signals
@@ -128,6 +129,9 @@ async def run_demo(args, environ: Mapping[str, str]) -> int:
     rng = random.Random(args.seed)
     plan = TrafficPlan(rate=args.rate, duration=0, talk_time_mean=45.0, seed=args.seed)
     make_agents(standin.pbx, args.agents, "hotline-general", plan, rng)
+    for _, display, _, _, phone in DEMO_ACCOUNTS:
+        if phone:  # the demo accounts' own phones: they answer when the person signs in to a queue
+            Agent(phone, display, ring_time=3.0, talk_time=60.0).register(standin.pbx)
 
     app = build_app(config)
     runner = web.AppRunner(app, access_log=None)
@@ -159,6 +163,6 @@ def _banner(config: Config, args) -> None:
     print(f"  Asterisk 模拟器 AMI: 127.0.0.1:{args.ami_port}   FastAGI: 127.0.0.1:{args.agi_port}")
     print(f"  模拟坐席 {args.agents} 名，来电速率 {args.rate}/秒；数据目录 {config.engine.data_dir}")
     print("  演示账号 demo accounts (仅演示模式):")
-    for username, display, roles, password in DEMO_ACCOUNTS:
-        print(f"    {username:<9} {password:<16} {display} ({', '.join(roles)})")
+    for username, display, roles, password, phone in DEMO_ACCOUNTS:
+        print(f"    {username:<9} {password:<16} {display} ({', '.join(roles)}{', 话机 ' + phone if phone else ''})")
     print("  按 Ctrl-C 结束 (stop with Ctrl-C)\n", flush=True)

@@ -132,8 +132,10 @@ async def _health(request: web.Request) -> web.Response:
 
 
 def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_routes: dict | None = None,
-              telephony: bool = True, service_overrides: dict | None = None) -> web.Application:
-    """`telephony=False` builds the console alone (no AMI/FastAGI), e.g. for page tests."""
+              telephony: bool = True, service_overrides: dict | None = None,
+              console_settings=None) -> web.Application:
+    """`telephony=False` builds the console alone (no AMI/FastAGI), e.g. for page tests;
+    `console_settings` replaces the ones derived from the config (tests shorten timings)."""
     app = web.Application()
     engine = Engine(config=config, clock=clock, overrides=dict(service_overrides or {}))
     app[ENGINE] = engine
@@ -147,6 +149,9 @@ def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_ro
     if agi_routes:
         engine.agi_routes.update(agi_routes)
     app.router.add_get("/healthz", _health)
+    from agent_console.app import setup_console
+
+    setup_console(app, console_settings)
     return app
 
 

@@ -10,6 +10,8 @@ MODEL_MODULES = (
     "tickets.models",
     "queues.models",
     "calls.models",
+    "agent_console.auth.models",
+    "agent_console.audit.models",
 )
 
 

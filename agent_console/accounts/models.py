@@ -21,6 +21,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     roles: Mapped[str] = mapped_column(String(64))  # comma-separated subset of ROLES
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The agent's phone as Asterisk names it (e.g. PJSIP/8001): QueueAdd Interface and StateInterface.
+    phone_interface: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     @property

@@ -1,0 +1,1 @@
+"""The agent's desk: queue log-in/out and pause through AMI, state from the live floor."""

@@ -1,0 +1,148 @@
+"""坐席工作台: the page, its state endpoint (polled; a websocket hub can replace it) and the buttons."""
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from agent_console.auth.access import requires
+from agent_console.context import CONSOLE, actor, json_error, live_session
+from agent_console.render import page
+from hotline.engine import ENGINE
+
+from .desk import AgentDesk, QueueChoice
+from .errors import DeskError
+
+AUDIT_ACTIONS = {"join": "agent.queue_join", "leave": "agent.queue_leave", "pause": "agent.pause",
+                 "unpause": "agent.unpause"}
+
+
+async def queue_choices(request: web.Request) -> list[QueueChoice]:
+    from queues.render import queue_defs
+
+    lines = request.app[ENGINE].services.get("lines")
+    return [QueueChoice(q.name, q.label) for q in queue_defs(await lines.list() if lines else [])]
+
+
+async def desk_for(request: web.Request) -> AgentDesk:
+    engine = request.app[ENGINE]
+    settings = request.app[CONSOLE].settings
+    return AgentDesk(engine.ami, engine.services.get("floor"), await queue_choices(request),
+                     settings.pause_reasons, settings.ami_server)
+
+
+def _ok(desk: AgentDesk, user) -> web.Response:
+    return web.json_response({"ok": True, "state": desk.state(user)}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+@requires("agent")
+async def agent_page(request: web.Request) -> web.Response:
+    desk = await desk_for(request)
+    user = live_session(request).user
+    return page(request, "agent.html", {"desk": desk.state(user),
+                                        "poll_ms": int(request.app[CONSOLE].settings.poll_seconds * 1000),
+                                        "server_now": request.app[ENGINE].clock().isoformat()})
+
+
+@requires("agent")
+async def agent_state(request: web.Request) -> web.Response:
+    desk = await desk_for(request)
+    return _ok(desk, live_session(request).user)
+
+
+async def _body(request: web.Request) -> dict:
+    if request.content_type == "application/json":
+        try:
+            data = await request.json()
+        except ValueError:
+            raise DeskError("console.request.bad_json", "请求格式错误", 400) from None
+        if not isinstance(data, dict):
+            raise DeskError("console.request.bad_json", "请求格式错误", 400)
+        return data
+    return dict(await request.post())
+
+
+async def _act(request: web.Request, kind: str) -> web.Response:
+    console = request.app[CONSOLE]
+    user = live_session(request).user
+    desk = await desk_for(request)
+    target = request.match_info.get("queue", "")
+    try:
+        if kind == "join":
+            await desk.join(user, target)
+        elif kind == "leave":
+            await desk.leave(user, target)
+        elif kind == "pause":
+            target = str((await _body(request)).get("reason", ""))[:64]
+            await desk.pause(user, target)
+        else:
+            await desk.unpause(user)
+    except DeskError as exc:
+        await console.audit.record(actor(request), AUDIT_ACTIONS[kind], f"{target} {exc.detail}".strip(), "failed")
+        return json_error(exc.error_id, exc.message, exc.status, detail=exc.detail)
+    await console.audit.record(actor(request), AUDIT_ACTIONS[kind], target)
+    return _ok(desk, user)
+
+
+@requires("agent")
+async def join_queue(request: web.Request) -> web.Response:
+    return await _act(request, "join")
+
+
+@requires("agent")
+async def leave_queue(request: web.Request) -> web.Response:
+    return await _act(request, "leave")
+
+
+@requires("agent")
+async def pause(request: web.Request) -> web.Response:
+    return await _act(request, "pause")
+
+
+@requires("agent")
+async def unpause(request: web.Request) -> web.Response:
+    return await _act(request, "unpause")
+
+
+def same_origin(request: web.Request) -> bool:
+    """Browsers send Origin on websocket handshakes; only this site's pages may open one."""
+    from urllib.parse import urlsplit
+
+    origin = request.headers.get("Origin")
+    return origin is not None and urlsplit(origin).netloc == request.host
+
+
+@requires("agent")
+async def agent_live(request: web.Request) -> web.StreamResponse:
+    """The desk state pushed as it changes (batched by the hub); the page falls back to polling."""
+    from agent_console.auth.access import COOKIE
+    from agent_console.live.hub import Subscriber
+
+    console = request.app[CONSOLE]
+    if not same_origin(request):
+        await console.audit.record(actor(request), "access.cross_origin_ws", request.headers.get("Origin", "")[:200],
+                                   "denied")
+        return json_error("console.ws.cross_origin", "不允许跨站连接", 403)
+    live = live_session(request)
+    desk = await desk_for(request)
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
+    await ws.prepare(request)
+    sub = Subscriber(ws, lambda: desk.state(live.user), console.sessions.session_id(request.cookies[COOKIE]),
+                     live.expires_at)
+    await console.hub.add(sub)
+    try:
+        async for _ in ws:  # the page only listens; anything it sends is ignored
+            pass
+    finally:
+        console.hub.remove(sub)
+    return ws
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/agent", agent_page, name="agent")
+    router.add_get("/agent/state", agent_state, name="agent-state")
+    router.add_get("/agent/live", agent_live, name="agent-live")
+    router.add_post("/agent/queues/{queue}/join", join_queue, name="agent-join")
+    router.add_post("/agent/queues/{queue}/leave", leave_queue, name="agent-leave")
+    router.add_post("/agent/pause", pause, name="agent-pause")
+    router.add_post("/agent/unpause", unpause, name="agent-unpause")

@@ -1,0 +1,73 @@
+"""Mounting the console on the engine's aiohttp application.
+
+``setup_console(app)`` is called from ``hotline.engine.build_app``: it adds the routes, the
+access middleware and a cleanup context that builds the session store and the audit log
+once the database is up (after the engine's own contexts). Later areas (screen pop,
+wallboard, admin, websocket hub) add their routes through ``add_routes`` functions the
+same way and declare their roles with ``@requires``.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from agent_console.audit.service import AuditLog
+from agent_console.auth.access import access_middleware
+from agent_console.auth.ratelimit import LoginLimiter
+from agent_console.auth.sessions import SessionStore
+from agent_console.context import CONSOLE, Console
+from agent_console.live.hub import LiveHub
+from agent_console.render import Templates
+from agent_console.settings import ConsoleSettings
+from hotline.engine import ENGINE
+
+STATIC = Path(__file__).parent / "static"
+
+
+def setup_console(app: web.Application, settings: ConsoleSettings | None = None) -> Console:
+    engine = app[ENGINE]
+    settings = settings or ConsoleSettings.from_config(engine.config)
+    console = Console(settings=settings, templates=Templates(),
+                      limiter=LoginLimiter(lambda: engine.clock(), settings.login_limits))
+    app[CONSOLE] = console
+    app.middlewares.append(access_middleware)
+    app.cleanup_ctx.append(_console_services)
+    app.on_shutdown.append(_close_live_pages)
+    from agent_console.agent import views as agent_views
+    from agent_console.views import home
+
+    home.add_routes(app.router)
+    agent_views.add_routes(app.router)
+    app.router.add_static("/static/", STATIC, name="static", append_version=True)
+    return console
+
+
+async def _console_services(app: web.Application) -> AsyncIterator[None]:
+    engine, console = app[ENGINE], app[CONSOLE]
+    console.sessions = SessionStore(engine.sessions, lambda: engine.clock(), key=console.settings.session_key,
+                                    max_age=console.settings.session_max_age)
+    console.audit = AuditLog(engine.sessions, lambda: engine.clock())
+    engine.services["audit"] = console.audit
+    engine.services["console_sessions"] = console.sessions
+    await console.sessions.purge_expired()
+    hub = console.hub = LiveHub(lambda: engine.clock(), batch_seconds=console.settings.live_batch_seconds,
+                                tick_seconds=console.settings.live_tick_seconds)
+    floor = engine.services.get("floor")
+    if floor is not None:
+        floor.listeners.append(hub.changed)
+    hub.start()
+    try:
+        yield
+    finally:
+        if floor is not None:
+            floor.listeners.remove(hub.changed)
+        await hub.close()
+
+
+async def _close_live_pages(app: web.Application) -> None:
+    """on_shutdown: open websockets would otherwise hold the server's graceful shutdown."""
+    hub = app[CONSOLE].hub
+    if hub is not None:
+        await hub.close_pages()

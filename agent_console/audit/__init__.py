@@ -1,0 +1,1 @@
+"""Audit log: who did or saw what, when, from where, and whether it was allowed."""

@@ -1,0 +1,63 @@
+"""Writing and reading the audit log.
+
+Actions are short dotted names (``view.caller_number``, ``view.recording``,
+``view.confidential_ticket``, ``access.forbidden``, ``login``...). Whoever shows a full
+caller number, a confidential ticket or a recording calls :meth:`AuditLog.record` first.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from .models import RESULTS, AuditEntry
+
+# Actions every caller of the log should spell the same way.
+VIEW_CALLER_NUMBER = "view.caller_number"
+VIEW_CONFIDENTIAL_TICKET = "view.confidential_ticket"
+VIEW_RECORDING = "view.recording"
+ACCESS_FORBIDDEN = "access.forbidden"
+CSRF_REFUSED = "access.csrf_refused"
+
+
+class AuditError(ValueError):
+    error_id = "audit.invalid"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the logged-in user (or an anonymous visitor) and the address they came from."""
+
+    user_id: int | None
+    username: str
+    ip: str
+
+
+class AuditLog:
+    def __init__(self, sessions: async_sessionmaker, clock: Callable[[], datetime]) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def record(self, actor: Actor, action: str, target: str = "", result: str = "ok") -> AuditEntry:
+        if result not in RESULTS:
+            raise AuditError(f"audit result {result!r}: expected one of {', '.join(RESULTS)}")
+        if not action or len(action) > 64:
+            raise AuditError(f"audit action {action!r}: expected 1-64 characters")
+        entry = AuditEntry(at=self._clock(), user_id=actor.user_id, username=actor.username[:64], action=action,
+                           target=target[:256], ip=actor.ip[:64], result=result)
+        async with self._sessions() as session, session.begin():
+            session.add(entry)
+        return entry
+
+    async def recent(self, limit: int = 100, *, action: str | None = None,
+                     username: str | None = None) -> list[AuditEntry]:
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        if action is not None:
+            query = query.where(AuditEntry.action == action)
+        if username is not None:
+            query = query.where(AuditEntry.username == username)
+        async with self._sessions() as session:
+            return list(await session.scalars(query))

@@ -1,0 +1,1 @@
+"""Console access: server-side sessions, CSRF tokens, login rate limits, per-route roles."""

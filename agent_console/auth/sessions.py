@@ -1,0 +1,100 @@
+"""Server-side sessions: revocable at logout (and for every device of a user), with a hard expiry.
+
+Chosen over signed/encrypted cookies (aiohttp-session) because logout and disabling an
+account must end a session at once, which a self-contained cookie cannot do.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from agent_console.accounts.models import User
+
+from .models import ConsoleSession
+
+TOKEN_BYTES = 32
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A valid session with its user, as a request sees it."""
+
+    user: User
+    csrf_token: str
+    expires_at: datetime
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.user.role_set
+
+
+class SessionStore:
+    def __init__(self, sessions: async_sessionmaker, clock: Callable[[], datetime], *, key: str,
+                 max_age: int) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._key = key.encode("utf-8")
+        self.max_age = max_age
+
+    def session_id(self, token: str) -> str:
+        """The stored key of a cookie token (used to find a session's open pages)."""
+        return self._id(token)
+
+    def _id(self, token: str) -> str:
+        return hmac.new(self._key, token.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+    async def create(self, user: User, ip: str = "") -> tuple[str, LiveSession]:
+        """-> (cookie token, session). The token is shown once and never stored."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = self._clock()
+        row = ConsoleSession(id=self._id(token), user_id=user.id, csrf_token=secrets.token_urlsafe(TOKEN_BYTES),
+                             created_at=now, expires_at=now + timedelta(seconds=self.max_age), ip=ip[:64])
+        async with self._sessions() as session, session.begin():
+            session.add(row)
+        return token, LiveSession(user, row.csrf_token, row.expires_at)
+
+    async def load(self, token: str | None) -> LiveSession | None:
+        """The session behind a cookie token, or None when unknown, expired or its user is disabled."""
+        if not token or len(token) > 128:
+            return None
+        sid = self._id(token)
+        async with self._sessions() as session, session.begin():
+            found = (await session.execute(
+                select(ConsoleSession, User).join(User, User.id == ConsoleSession.user_id)
+                .where(ConsoleSession.id == sid))).first()
+            if found is None:
+                return None
+            row, user = found
+            if _aware(row.expires_at) <= self._clock() or not user.active:
+                await session.delete(row)
+                return None
+            return LiveSession(user, row.csrf_token, _aware(row.expires_at))
+
+    async def destroy(self, token: str | None) -> None:
+        if not token:
+            return
+        async with self._sessions() as session, session.begin():
+            await session.execute(delete(ConsoleSession).where(ConsoleSession.id == self._id(token)))
+
+    async def destroy_user(self, user_id: int) -> int:
+        """End every session of a user (account disabled, password changed)."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user_id))
+            return result.rowcount or 0
+
+    async def purge_expired(self) -> int:
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= self._clock()))
+            return result.rowcount or 0

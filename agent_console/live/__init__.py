@@ -1,0 +1,1 @@
+"""Live updates to open pages over websockets, batched."""

@@ -1,0 +1,40 @@
+"""Console settings, taken from the engine configuration with defaults for keys it lacks yet."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent_console.auth.ratelimit import LoginLimits
+
+DEFAULT_PAUSE_REASONS = ("小休", "午休", "培训", "会议")
+
+
+class SettingsError(ValueError):
+    error_id = "console.settings.invalid"
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    session_key: str = ""
+    session_max_age: int = 8 * 3600
+    pause_reasons: tuple[str, ...] = DEFAULT_PAUSE_REASONS
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
+    poll_seconds: float = 2.0           # how often a page without its websocket asks for its state
+    live_batch_seconds: float = 0.25    # websocket batch window: at most ~4 messages per page per second
+    live_tick_seconds: float = 5.0      # without events: session expiry check and refresh of durations
+    secure_cookies: bool = False        # set behind HTTPS (production)
+    ami_server: str | None = None       # which Asterisk agents log in to; None: the first configured
+    public_paths: tuple[str, ...] = ("/healthz",)
+
+    def __post_init__(self) -> None:
+        reasons = self.pause_reasons
+        if not reasons or len(set(reasons)) != len(reasons) or any(not r or len(r) > 32 or "\n" in r
+                                                                   or "\r" in r for r in reasons):
+            raise SettingsError(f"pause reasons {reasons!r}: expected distinct non-empty names of at most 32 chars")
+
+    @classmethod
+    def from_config(cls, config) -> ConsoleSettings:
+        console = config.console
+        reasons = getattr(console, "pause_reasons", None) or DEFAULT_PAUSE_REASONS
+        return cls(session_key=config.session_key, session_max_age=console.session_max_age,
+                   pause_reasons=tuple(reasons), secure_cookies=config.engine.mode == "production",
+                   ami_server=getattr(console, "ami_server", None))

@@ -1,0 +1,1 @@
+"""Console pages and JSON endpoints, one module per area (login, home, agent...)."""

@@ -1,0 +1,180 @@
+"""Scriptable simulated people: citizens calling in on a trunk, agents answering PJSIP phones.
+
+Citizen scripts are lists of timed steps (simulated seconds from call start):
+`press('1', at=2.0)`, `speak('q.wav', at=5.0, seconds=3.0)`, `hangup(at=40.0)`.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .channels import RING, RINGING, UP
+
+if TYPE_CHECKING:
+    from .channels import Channel
+    from .pbx import Pbx
+
+
+@dataclass
+class Step:
+    kind: str
+    at: float
+    value: str = ""
+    seconds: float = 0.0
+
+
+def press(digits: str, at: float) -> Step:
+    return Step("press", at, digits)
+
+
+def speak(wav: str | Path, at: float, seconds: float = 3.0) -> Step:
+    return Step("speak", at, str(wav), seconds)
+
+
+def hangup(at: float) -> Step:
+    return Step("hangup", at)
+
+
+@dataclass
+class CallOutcome:
+    """What happened to one citizen call (filled from the stand-in's own events)."""
+
+    linkedid: str = ""
+    channel: str = ""
+    queue: str | None = None
+    waited: float | None = None
+    answered_by: str | None = None
+    queuestatus: str | None = None
+    agistatus: str | None = None
+    hangup_cause: int | None = None
+    abandoned: bool = False
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Citizen:
+    def __init__(self, caller_num: str, caller_name: str | None = None, *, dialed: str = "12345", context: str = "hotline-in",
+                 script: list[Step] | None = None, patience: float | None = None, trunk: str = "PJSIP/trunk") -> None:
+        self.caller_num = caller_num
+        self.caller_name = caller_name
+        self.dialed = dialed
+        self.context = context
+        self.script = sorted(script or [], key=lambda s: s.at)
+        self.patience = patience
+        self.trunk = trunk
+        self.speech_for_recording: tuple[Path, float] | None = None
+        self.outcome = CallOutcome()
+
+    def place(self, pbx: Pbx) -> CallOutcome:
+        """Create the trunk channel in context/exten (state Ring) and start the dialplan and the script."""
+        chan = pbx.new_channel(f"{self.trunk}-{pbx.ids.channel_suffix()}", context=self.context, exten=self.dialed, state=RING)
+        chan.endpoint = self
+        chan.caller_num, chan.caller_name = self.caller_num, self.caller_name
+        chan.conn_num, chan.conn_name = None, None
+        chan.variables["__DNID"] = self.dialed
+        out = self.outcome
+        out.linkedid, out.channel = chan.linkedid, chan.name
+        pbx.add_listener(self._listener(pbx, chan))
+        pbx.start_dialplan(chan)
+        pbx.spawn(self._run_script(pbx, chan), name=f"citizen {chan.name}")
+        return out
+
+    def _listener(self, pbx: Pbx, chan: Channel):
+        out = self.outcome
+
+        def on_event(event: str, msg: list) -> None:
+            fields = dict(msg)
+            if fields.get("Linkedid") != chan.linkedid and fields.get("Uniqueid") != chan.uniqueid:
+                return
+            if event == "QueueCallerJoin" and fields.get("Channel") == chan.name:
+                out.queue = fields.get("Queue")
+            elif event == "AgentConnect" and fields.get("Channel") == chan.name:
+                out.answered_by = fields.get("Interface")
+                out.waited = float(fields.get("HoldTime", 0))
+            elif event == "QueueCallerAbandon" and fields.get("Channel") == chan.name:
+                out.abandoned = True
+                out.waited = float(fields.get("HoldTime", 0))
+            elif event == "VarSet" and fields.get("Channel") == chan.name:
+                if fields.get("Variable") == "QUEUESTATUS":
+                    out.queuestatus = fields.get("Value")
+                elif fields.get("Variable") == "AGISTATUS":
+                    out.agistatus = fields.get("Value")
+            elif event == "Hangup" and fields.get("Channel") == chan.name:
+                out.hangup_cause = int(fields.get("Cause", 0))
+                out.done.set()
+                pbx.remove_listener(on_event)
+
+        return on_event
+
+    async def _run_script(self, pbx: Pbx, chan: Channel) -> None:
+        start = pbx.clock.now()
+        steps = list(self.script)
+        if self.patience is not None:
+            steps.append(Step("patience", self.patience))
+            steps.sort(key=lambda s: s.at)
+        for step in steps:
+            delay = start + step.at - pbx.clock.now()
+            if delay > 0:
+                try:
+                    await chan.sleep(delay)
+                except Exception:  # noqa: BLE001 - channel gone ends the script
+                    return
+            if not chan.alive:
+                return
+            if step.kind == "press":
+                for digit in step.value:
+                    pbx.dtmf_received(chan, digit)
+            elif step.kind == "speak":
+                self.speech_for_recording = (Path(step.value), step.seconds)
+            elif step.kind == "hangup" or (step.kind == "patience" and self.outcome.answered_by is None):
+                pbx.request_hangup(chan, 16)
+                return
+
+
+class Agent:
+    """A simulated agent phone (e.g. PJSIP/8001) that rings, answers, talks and hangs up."""
+
+    def __init__(self, interface: str, name: str = "", *, ring_time: float = 2.0, talk_time: float = 30.0, answer: bool = True,
+                 number: str | None = None, talk_time_fn=None) -> None:
+        self.interface = interface
+        self.name = name or interface
+        self.number = number or interface.rsplit("/", 1)[-1]
+        self.ring_time = ring_time
+        self.talk_time = talk_time
+        self.answer = answer
+        self.talk_time_fn = talk_time_fn
+        self.busy = False
+        self.calls = 0
+
+    def register(self, pbx: Pbx) -> None:
+        pbx.endpoints[self.interface] = self
+
+    def available(self) -> bool:
+        return not self.busy
+
+    def device_state(self) -> int:
+        return 2 if self.busy else 1
+
+    async def on_incoming(self, pbx: Pbx, chan: Channel) -> None:
+        self.busy = True
+        try:
+            pbx.set_state(chan, RINGING)
+            await chan.sleep(self.ring_time)
+            if not self.answer:
+                await chan.hangup_event.wait()
+                return
+            pbx.set_state(chan, UP)
+            self.calls += 1
+            talk = self.talk_time_fn() if self.talk_time_fn else self.talk_time
+            for _ in range(100):  # the conversation starts once the caller is bridged in
+                if chan.bridge is not None:
+                    break
+                await chan.sleep(0.05)
+            await chan.sleep(talk)
+            pbx.request_hangup(chan, 16, soft=True)
+        except Exception:  # noqa: BLE001 - caller went away: nothing more to do
+            pass
+        finally:
+            self.busy = False
+            pbx.queues.set_member_status(self.interface, 1)
