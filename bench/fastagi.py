@@ -101,8 +101,6 @@ def serve(which: str) -> None:
     """Print the port, then answer each stdin line with this process's CPU seconds; exit on EOF."""
 
     async def main() -> None:
-        import gc, os
-        if os.environ.get("NOGC"): gc.disable()
         port = await (ours_server() if which == "ours" else baseline_server())
         print(port, flush=True)
         loop = asyncio.get_running_loop()
@@ -199,7 +197,8 @@ def main(argv: list[str] | None = None) -> None:
         best: dict[str, Run] = {}
         for round_no in range(rounds):
             for which in ("baseline", "ours") if round_no % 2 == 0 else ("ours", "baseline"):
-                run = measure(which, calls, round_no, 200 if args.quick or pace[0] >= 0.2 else 1000, pace)
+                min_calls = 50 if args.quick else 200 if pace[0] >= 0.2 else 500
+                run = measure(which, calls, round_no, min_calls, pace)
                 if which not in best or run.cpu_per_call_ms < best[which].cpu_per_call_ms:
                     best[which] = run
         label = f"{pace[0] * 1000:.0f}-{pace[1] * 1000:.0f}"

@@ -65,6 +65,14 @@ async def test_given_one_overlong_header_line_when_sent_then_dropped_before_read
     assert "fastagi.line_too_long" in caplog.text
 
 
+async def test_given_complete_header_with_one_9kb_line_when_sent_then_dropped_as_line_too_long(agi_server, caplog):
+    done: list = []
+    simple_route(agi_server, done)
+    sent = await fake_asterisk(agi_server.port, env_block(calleridname="x" * 9000))
+    assert sent == [] and done == []
+    assert "fastagi.line_too_long" in caplog.text
+
+
 async def test_given_half_open_and_silent_peers_when_a_real_call_arrives_then_it_completes_and_loop_idles(
         agi_server, caplog):
     done: list = []
