@@ -142,8 +142,15 @@ class EmergencySection(_Section):
 
 
 class RecordingsSection(_Section):
-    directory: Path = Path("data/recordings")
+    enabled: bool = True
+    directory: Path = Path("data/recordings")   # absolute in production: Asterisk and the engine share it
     retention_days: int = Field(180, ge=1, le=3650)
+    retention_by_line: dict[str, int] = Field(default_factory=dict)   # e.g. {"12315" = 365}
+    confidential_retention_days: int | None = Field(None, ge=1, le=3650)
+    download_roles: list[str] = Field(default_factory=lambda: ["supervisor"])
+    mixmonitor_options: str = "b"
+    retention_every_hours: float = Field(6.0, gt=0, le=168)
+    listen_audit_minutes: float = Field(10.0, ge=0, le=1440)
 
 
 class IvrSection(BaseModel):

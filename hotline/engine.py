@@ -133,7 +133,7 @@ async def _health(request: web.Request) -> web.Response:
 
 def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_routes: dict | None = None,
               telephony: bool = True, service_overrides: dict | None = None,
-              console_settings=None) -> web.Application:
+              console_settings=None, recordings_settings=None) -> web.Application:
     """`telephony=False` builds the console alone (no AMI/FastAGI), e.g. for page tests;
     `console_settings` replaces the ones derived from the config (tests shorten timings)."""
     app = web.Application()
@@ -152,6 +152,11 @@ def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_ro
     from agent_console.app import setup_console
 
     setup_console(app, console_settings)
+    from knowledge.web import setup_knowledge
+    from recordings import setup_recordings
+
+    setup_knowledge(app)
+    setup_recordings(app, recordings_settings)
     return app
 
 

@@ -12,6 +12,8 @@ MODEL_MODULES = (
     "calls.models",
     "agent_console.auth.models",
     "agent_console.audit.models",
+    "knowledge.models",
+    "recordings.models",
 )
 
 

@@ -14,6 +14,7 @@ async def build_services(config: Config, sessions: async_sessionmaker, clock: Ca
     from ivr.classify.classifier import Classifier
     from ivr.classify.emergency import EmergencyDetector, default_emergency_rules, load_emergency_rules
     from ivr.classify.rules import default_rules, load_rules
+    from ivr.classify.segmenter import Segmenter
     from queues.lines import LineService
     from tickets.deadlines import DeadlineRules, seed_default_rules
     from tickets.service import TicketService
@@ -25,12 +26,14 @@ async def build_services(config: Config, sessions: async_sessionmaker, clock: Ca
     calendar = WorkCalendar.shipped()
     if config.tickets.calendar_files:
         calendar = WorkCalendar.merge([calendar, WorkCalendar.from_files(config.tickets.calendar_files)])
+    segmenter = Segmenter()  # one jieba for classification and knowledge-base search
     classifier = Classifier(load_rules(config.ivr.classify_rules_file) if config.ivr.classify_rules_file
-                            else default_rules())
+                            else default_rules(), segmenter)
     await classifier.start()
     emergency = EmergencyDetector(load_emergency_rules(config.ivr.emergency_words_file)
                                   if config.ivr.emergency_words_file else default_emergency_rules())
     return {
+        "segmenter": segmenter,
         "classifier": classifier,
         "emergency": emergency,
         "tickets": TicketService(sessions, clock, calendar, rules),

@@ -1,0 +1,1 @@
+"""知识库: the knowledge base agents answer citizens from (import, Chinese search, transcript suggestions)."""
