@@ -20,6 +20,8 @@ from agent_console.auth.sessions import SessionStore
 from agent_console.context import CONSOLE, Console
 from agent_console.live.hub import LiveHub
 from agent_console.render import Templates
+from agent_console.screenpop.pops import ScreenPops
+from agent_console.wallboard.board import Wallboard
 from agent_console.settings import ConsoleSettings
 from hotline.engine import ENGINE
 
@@ -35,11 +37,15 @@ def setup_console(app: web.Application, settings: ConsoleSettings | None = None)
     app.middlewares.append(access_middleware)
     app.cleanup_ctx.append(_console_services)
     app.on_shutdown.append(_close_live_pages)
+    from agent_console.admin import views as admin_views
     from agent_console.agent import views as agent_views
+    from agent_console.screenpop import views as pop_views
+    from agent_console.ticketdesk import views as ticket_views
     from agent_console.views import home
+    from agent_console.wallboard import views as wallboard_views
 
-    home.add_routes(app.router)
-    agent_views.add_routes(app.router)
+    for area in (home, agent_views, pop_views, ticket_views, wallboard_views, admin_views):
+        area.add_routes(app.router)
     app.router.add_static("/static/", STATIC, name="static", append_version=True)
     return console
 
@@ -54,15 +60,25 @@ async def _console_services(app: web.Application) -> AsyncIterator[None]:
     await console.sessions.purge_expired()
     hub = console.hub = LiveHub(lambda: engine.clock(), batch_seconds=console.settings.live_batch_seconds,
                                 tick_seconds=console.settings.live_tick_seconds)
+    pops = console.pops = ScreenPops(engine.services, lambda: engine.clock(), hub.changed)
+    board = console.wallboard = Wallboard(engine.services, engine.sessions, lambda: engine.clock(), hub.changed,
+                                          ami=engine.ami, refresh_seconds=console.settings.chart_refresh_seconds)
     floor = engine.services.get("floor")
     if floor is not None:
+        floor.listeners.append(pops.on_floor)
+        floor.listeners.append(board.floor_changed)
         floor.listeners.append(hub.changed)
     hub.start()
+    board.start()
     try:
         yield
     finally:
         if floor is not None:
             floor.listeners.remove(hub.changed)
+            floor.listeners.remove(board.floor_changed)
+            floor.listeners.remove(pops.on_floor)
+        await board.close()
+        await pops.close()
         await hub.close()
 
 

@@ -21,6 +21,8 @@ class Console:
     sessions: SessionStore | None = None  # built once the database is up
     audit: AuditLog | None = None
     hub: LiveHub | None = None
+    pops: object | None = None       # screenpop.pops.ScreenPops, once the engine's services exist
+    wallboard: object | None = None  # wallboard.board.Wallboard
 
 
 CONSOLE = web.AppKey("console", Console)

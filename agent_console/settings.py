@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from agent_console.auth.ratelimit import LoginLimits
 
@@ -24,6 +25,10 @@ class ConsoleSettings:
     secure_cookies: bool = False        # set behind HTTPS (production)
     ami_server: str | None = None       # which Asterisk agents log in to; None: the first configured
     public_paths: tuple[str, ...] = ("/healthz",)
+    chart_refresh_seconds: float = 30.0  # today's calls by hour: re-read from the call log this often
+    # Where Asterisk reads the rendered merged-hotline includes (config [asterisk] config_dir);
+    # None: the admin page previews nothing and cannot apply.
+    asterisk_config_dir: Path | None = None
 
     def __post_init__(self) -> None:
         reasons = self.pause_reasons
@@ -37,4 +42,10 @@ class ConsoleSettings:
         reasons = getattr(console, "pause_reasons", None) or DEFAULT_PAUSE_REASONS
         return cls(session_key=config.session_key, session_max_age=console.session_max_age,
                    pause_reasons=tuple(reasons), secure_cookies=config.engine.mode == "production",
-                   ami_server=getattr(console, "ami_server", None))
+                   ami_server=getattr(console, "ami_server", None),
+                   asterisk_config_dir=_asterisk_dir(config))
+
+
+def _asterisk_dir(config) -> Path | None:
+    value = getattr(getattr(config, "asterisk", None), "config_dir", None)
+    return Path(value) if value else None

@@ -179,6 +179,12 @@ class IvrSection(BaseModel):
         return FrontEndSettings.from_config(dict(self.model_extra or {}))
 
 
+class AsteriskSection(_Section):
+    # Where the rendered include files go (hotline-lines.conf, hotline-queues.conf); the admin
+    # page's preview/apply is disabled without it. Usually /etc/asterisk on the Asterisk host.
+    config_dir: Path | None = None
+
+
 class TicketsSection(_Section):
     # Extra holiday/调休 calendars (CSV: date,kind,name) on top of the shipped official schedule.
     calendar_files: list[Path] = Field(default_factory=list)
@@ -195,6 +201,7 @@ class Config(_Section):
     recordings: RecordingsSection = RecordingsSection()
     tickets: TicketsSection = TicketsSection()
     ivr: IvrSection = IvrSection()
+    asterisk: AsteriskSection = AsteriskSection()
 
     @property
     def database_url(self) -> str:

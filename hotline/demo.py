@@ -40,6 +40,7 @@ def demo_config(data_dir: Path, environ: Mapping[str, str], *, console_port: int
         "console": {"port": console_port, "session_key": DEMO_SESSION_KEY},
         "ivr": {"intake_dir": str(data_dir / "intake")},
         "recordings": {"directory": str(data_dir / "recordings")},
+        "asterisk": {"config_dir": str(data_dir / "asterisk")},
     }
     return load_config(None, {}, overrides)
 

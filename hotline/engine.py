@@ -154,7 +154,9 @@ def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_ro
     setup_console(app, console_settings)
     from knowledge.web import setup_knowledge
     from recordings import setup_recordings
+    from transfer.routes import setup_transfer
 
+    setup_transfer(app)
     setup_knowledge(app)
     setup_recordings(app, recordings_settings)
     return app

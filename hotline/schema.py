@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "agent_console.audit.models",
     "knowledge.models",
     "recordings.models",
+    "transfer.models",
 )
 
 

@@ -81,6 +81,7 @@ def test_config(data_dir: Path, ami_port: int, extra: Mapping[str, Any] | None =
         "agi": {"port": 0},
         "console": {"port": 0},
         "ivr": {"intake_dir": str(data_dir / "intake")},
+        "asterisk": {"config_dir": str(data_dir / "asterisk")},
     }
     for section, values in (extra or {}).items():
         overrides[section] = {**overrides.get(section, {}), **values}

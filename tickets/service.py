@@ -72,6 +72,13 @@ class TicketService:
                 dept.name, dept.active = name, True
         return DepartmentRef(code, name)
 
+    async def list_departments(self) -> list[DepartmentRef]:
+        """Active departments, for dispatch forms."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(Department).where(Department.active.is_(True))
+                                         .order_by(Department.name))
+            return [DepartmentRef(d.code, d.name) for d in rows]
+
     async def create_draft(self, *, actor: str = "ivr", caller: str | None = None, channel: str = "phone",
                            call_id: str | None = None, line_dialed: str | None = None,
                            content: str | None = None, transcript: str | None = None,

@@ -13,6 +13,7 @@ from hotline.ami.errors import AmiError
 from .actions import AddMember, PauseMember, RemoveMember, send
 from .errors import DeskError, from_ami
 
+WRAP_UP_REASON = "话后处理"
 STATE_LABELS = {"idle": "空闲", "paused": "示忙", "talking": "通话中", "ringing": "振铃中",
                 "unavailable": "话机离线", "logged_out": "未签入"}
 
@@ -66,6 +67,10 @@ class AgentDesk:
         if reason not in self.pause_reasons:
             raise DeskError("console.agent.unknown_reason", "请选择列表中的示忙原因", 400, reason)
         await self._send(PauseMember(self._phone(user), True, reason))
+
+    async def wrap_up(self, user) -> None:
+        """话后处理: paused with a reason of its own, not one of the agent's chosen pause reasons."""
+        await self._send(PauseMember(self._phone(user), True, WRAP_UP_REASON))
 
     async def unpause(self, user) -> None:
         await self._send(PauseMember(self._phone(user), False))

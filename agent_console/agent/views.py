@@ -31,8 +31,15 @@ async def desk_for(request: web.Request) -> AgentDesk:
                      settings.pause_reasons, settings.ami_server)
 
 
-def _ok(desk: AgentDesk, user) -> web.Response:
-    return web.json_response({"ok": True, "state": desk.state(user)}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+def live_state(request: web.Request, desk: AgentDesk, user) -> dict:
+    """The desk as Asterisk reported it, plus the screen pop of the call ringing/answered at this phone."""
+    pops = request.app[CONSOLE].pops
+    return {**desk.state(user), "pop": pops.view(user.phone_interface) if pops is not None else None}
+
+
+def _ok(request: web.Request, desk: AgentDesk, user) -> web.Response:
+    return web.json_response({"ok": True, "state": live_state(request, desk, user)},
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 @requires("agent")
@@ -47,7 +54,7 @@ async def agent_page(request: web.Request) -> web.Response:
 @requires("agent")
 async def agent_state(request: web.Request) -> web.Response:
     desk = await desk_for(request)
-    return _ok(desk, live_session(request).user)
+    return _ok(request, desk, live_session(request).user)
 
 
 async def _body(request: web.Request) -> dict:
@@ -81,7 +88,7 @@ async def _act(request: web.Request, kind: str) -> web.Response:
         await console.audit.record(actor(request), AUDIT_ACTIONS[kind], f"{target} {exc.detail}".strip(), "failed")
         return json_error(exc.error_id, exc.message, exc.status, detail=exc.detail)
     await console.audit.record(actor(request), AUDIT_ACTIONS[kind], target)
-    return _ok(desk, user)
+    return _ok(request, desk, user)
 
 
 @requires("agent")
@@ -127,7 +134,7 @@ async def agent_live(request: web.Request) -> web.StreamResponse:
     desk = await desk_for(request)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
     await ws.prepare(request)
-    sub = Subscriber(ws, lambda: desk.state(live.user), console.sessions.session_id(request.cookies[COOKIE]),
+    sub = Subscriber(ws, lambda: live_state(request, desk, live.user), console.sessions.session_id(request.cookies[COOKIE]),
                      live.expires_at)
     await console.hub.add(sub)
     try:

@@ -43,6 +43,7 @@
       row.querySelector(".join").hidden = q.joined;
       row.querySelector(".leave").hidden = !q.joined;
     });
+    document.dispatchEvent(new CustomEvent("desk-state", {detail: state}));  // the screen pop listens
   }
 
   function request(method, url, body) {
@@ -108,6 +109,8 @@
       act("/agent/pause", {reason: button.getAttribute("data-reason")});
     } else if (button.id === "unpause") {
       act("/agent/unpause");
+    } else if (button.id === "wrapup") {
+      act("/agent/wrapup");
     }
   });
 

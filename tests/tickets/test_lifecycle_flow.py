@@ -142,3 +142,9 @@ async def test_emergency_linkage_is_logged_on_the_ticket_without_changing_its_st
     assert [e.detail["result"] for e in linkage] == ["routed", "answered"]
     assert linkage[0].detail["target"] == "119" and linkage[0].detail["trigger"] == "着火"
     assert (await service.get(draft.number)).status == "draft"
+
+
+async def test_dispatch_forms_list_the_active_departments(service):
+    await service.add_department("zz-water", "自来水公司")
+    codes = {d.code for d in await service.list_departments()}
+    assert "zz-water" in codes

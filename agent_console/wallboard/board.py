@@ -1,0 +1,123 @@
+"""Wallboard: the live floor's snapshot, labelled, with the targets marked and today's hourly chart.
+
+The floor part is computed at render time, once per change for all open wallboards (the hub
+renders every page on each flush): `changed` marks it stale, and without changes it is recomputed
+at most once a second so durations move on. The chart and the queue labels come from the database,
+re-read every `refresh_seconds` by one background task, never per page.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from queues.service_level import ANSWER_TARGET_S, TARGETS
+from tickets.validation import mask_number
+
+from .hourly import read_today
+
+log = logging.getLogger(__name__)
+
+STATE_ORDER = ("talking", "ringing", "idle", "paused", "unavailable")
+STATE_LABELS = {"talking": "通话中", "ringing": "振铃中", "idle": "空闲", "paused": "示忙", "unavailable": "离线"}
+FIGURE_LABELS = {"answered_15s_pct": f"{ANSWER_TARGET_S} 秒接通率", "abandoned_pct": "放弃率",
+                 "connection_rate_pct": "24 小时接通率"}
+
+
+class Wallboard:
+    def __init__(self, services: dict, sessions, clock: Callable[[], datetime], changed: Callable[[], None], *,
+                 ami: Mapping[str, object] | None = None, refresh_seconds: float = 30.0,
+                 max_age: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._services = services
+        self._ami = ami if ami is not None else {}
+        self._sessions = sessions
+        self._clock = clock
+        self._changed = changed
+        self.refresh_seconds = refresh_seconds
+        self.chart: dict = {"total": [0] * 24, "answered": [0] * 24, "hours": 0}
+        self.labels: dict[str, str] = {}
+        self._task: asyncio.Task | None = None
+        self._max_age = max_age
+        self._monotonic = monotonic
+        self._cached: tuple[float, dict] | None = None
+
+    def floor_changed(self, *_: object) -> None:
+        """Floor listener: the next view is recomputed."""
+        self._cached = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="console-wallboard")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.refresh()
+            except Exception:  # noqa: BLE001 - a database hiccup leaves the last chart on screen
+                log.exception("wallboard refresh failed")
+            await asyncio.sleep(self.refresh_seconds)
+
+    async def refresh(self) -> None:
+        from queues.render import queue_defs
+
+        lines = self._services.get("lines")
+        if lines is not None:
+            self.labels = {q.name: q.label for q in queue_defs(await lines.list())}
+        self.chart = await read_today(self._sessions, self._clock())
+        self._cached = None
+        self._changed()
+
+    def view(self) -> dict:
+        now = self._monotonic()
+        if self._cached is not None and now - self._cached[0] < self._max_age:
+            return self._cached[1]
+        view = self._compute()
+        self._cached = (now, view)
+        return view
+
+    def _compute(self) -> dict:
+        floor = self._services.get("floor")
+        snapshot = floor.snapshot(mask_number) if floor is not None else {"queues": {}, "center": None,
+                                                                          "agents": [], "callers": []}
+        queues = []
+        for name, q in sorted(snapshot["queues"].items()):
+            queues.append({"name": name, "label": self.labels.get(name, name), "waiting": q["waiting"],
+                           "longest_wait": q["longest_wait"], "agents": _states(q["agents"]),
+                           "service": _figures(q["service"])})
+        center_states: dict[str, int] = {}
+        for agent in snapshot["agents"]:
+            center_states[agent["state"]] = center_states.get(agent["state"], 0) + 1
+        callers = snapshot["callers"]
+        center = {"waiting": len(callers), "longest_wait": max((c["waited"] for c in callers), default=0.0),
+                  "agents": _states(center_states),
+                  "service": _figures(snapshot["center"]) if snapshot["center"] else _figures({})}
+        agents = [{"name": a["name"], "interface": a["interface"], "state": a["state"],
+                   "state_label": STATE_LABELS.get(a["state"], a["state"]), "paused_reason": a["paused_reason"],
+                   "seconds": a["seconds_in_state"], "queues": a["queues"], "calls_taken": a["calls_taken"]}
+                  for a in snapshot["agents"]]
+        connected = all(getattr(c, "ready", False) for c in self._ami.values())
+        return {"center": center, "queues": queues, "agents": agents, "chart": self.chart,
+                "targets": TARGETS, "connected": connected}
+
+
+def _states(counts: dict[str, int]) -> list[dict]:
+    return [{"state": s, "label": STATE_LABELS[s], "count": counts.get(s, 0)} for s in STATE_ORDER]
+
+
+def _figures(figures: dict) -> dict:
+    missed = set(figures.get("missed_targets", ()))
+    shown = {key: {"label": label, "value": figures.get(key), "target": TARGETS[key], "missed": key in missed}
+             for key, label in FIGURE_LABELS.items()}
+    return {"offered": figures.get("offered", 0), "answered": figures.get("answered", 0),
+            "abandoned": figures.get("abandoned", 0), "figures": shown, "missed": sorted(missed)}

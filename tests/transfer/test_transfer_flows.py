@@ -1,0 +1,159 @@
+"""Emergency linkage and sub-center transfers from the console, through the stand-in running the
+shipped dialplan: what the citizen, the agent and the ledger live through."""
+from __future__ import annotations
+
+import asyncio
+
+from asterisk_standin.people import hangup
+from transfer_support import assert_no_stray_tasks, login, transfer_hotline, until
+
+AGENT = "PJSIP/8101"  # agent01's phone (demo accounts)
+FIRE = "PJSIP/119@emergency-trunk"
+
+
+async def _connected(hotline, citizen_number: str, **agent_behaviour):
+    """Agent 坐席01 in the pool, a citizen calling 12345 and talking with the agent."""
+    phone = hotline.add_phone(AGENT, "坐席01", queue="hotline-general", **({"talk_time": 600} | agent_behaviour))
+    await until(lambda: hotline.engine.services["floor"].available_agents("hotline-general") == 1)
+    out = hotline.call(citizen_number, "张伟", script=[hangup(at=900)])
+    await until(lambda: hotline.transfers.calls.of(AGENT) is not None)
+    return phone, out, hotline.transfers.calls.of(AGENT)
+
+
+async def _entry(hotline, entry_id: int, done=lambda e: e.ended_at is not None, timeout: float = 10.0):
+    async with asyncio.timeout(timeout):
+        return await hotline.transfers.wait_for(entry_id, done)
+
+
+async def _ticket(hotline, caller: str) -> str:
+    view = await hotline.engine.services["tickets"].create_draft(caller=caller)
+    return view.number
+
+
+async def test_given_a_citizen_with_an_agent_when_the_agent_clicks_119_blind_then_the_citizen_reaches_119_and_the_agent_is_freed(tmp_path):
+    async with transfer_hotline(tmp_path) as hotline:
+        fire = hotline.add_phone(FIRE, "119指挥中心", talk_time=600)
+        phone, out, call = await _connected(hotline, "13800138001")
+        ticket = await _ticket(hotline, "13800138001")
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/emergency", headers=headers, json={
+            "target": "119", "mode": "blind", "summary": "小区3号楼起火，有人被困", "ticket": ticket})
+        assert response.status == 200, await response.text()
+        entry_id = (await response.json())["transfer"]["id"]
+        answered = await _entry(hotline, entry_id, done=lambda e: e.result == "answered")
+        assert fire.calls == 1
+        await until(lambda: hotline.bridged_endpoints(out.channel) == [fire])
+        await until(lambda: hotline.pbx.find_channel(call.agent_channel) is None)  # the agent is free again
+        assert (answered.mode, answered.target, answered.actor, answered.ticket) == ("blind", "119", "agent01", ticket)
+        assert answered.citizen_number == "13800138001" and answered.summary == "小区3号楼起火，有人被困"
+        hotline.hang_up(out.channel)
+        ended = await _entry(hotline, entry_id)
+        assert ended.state == "ended" and ended.answered_at <= ended.ended_at
+        await hotline.transfers.drain()
+        history = await hotline.engine.services["tickets"].history(ticket)
+        (linkage,) = [e for e in history if e.action.value == "linkage"]
+        assert linkage.detail["target"] == "119" and linkage.detail["result"] == "answered"
+        assert linkage.detail["trigger_kind"] == "agent_blind"
+    assert_no_stray_tasks()
+
+
+async def test_given_an_unclear_case_when_the_agent_starts_a_threeway_with_119_and_leaves_then_citizen_and_119_stay(tmp_path):
+    async with transfer_hotline(tmp_path) as hotline:
+        fire = hotline.add_phone(FIRE, "119指挥中心", talk_time=600)
+        phone, out, call = await _connected(hotline, "13800138002")
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/emergency", headers=headers,
+                                             json={"target": "119", "mode": "threeway", "summary": "疑似燃气泄漏"})
+        assert response.status == 200, await response.text()
+        entry_id = (await response.json())["transfer"]["id"]
+        conference = f"linkage-{entry_id}"
+        await until(lambda: len(hotline.conference(conference)) == 3)  # citizen, agent, 119 (三方通话)
+        assert {out.channel, call.agent_channel} <= hotline.conference(conference)
+        entry = await _entry(hotline, entry_id, done=lambda e: e.state == "conference")
+        assert entry.result == "answered" and entry.answered_at is not None and entry.ended_at is None
+
+        left = await hotline.client.post(f"/transfer/{entry_id}/leave", headers=headers)
+        assert left.status == 200, await left.text()
+        await _entry(hotline, entry_id, done=lambda e: e.state == "handed_over")
+        remaining = hotline.conference(conference)
+        assert out.channel in remaining and len(remaining) == 2 and call.agent_channel not in remaining
+        assert [m.chan.endpoint for m in hotline.pbx.conferences[conference].members if m.chan.name != out.channel] == [fire]
+
+        hotline.hang_up(out.channel)
+        ended = await _entry(hotline, entry_id)
+        assert (ended.state, ended.result, ended.mode) == ("ended", "answered", "threeway")
+        await until(lambda: conference not in hotline.pbx.conferences)  # 119 is not left alone in it
+    assert_no_stray_tasks()
+
+
+async def test_given_a_taken_119_line_when_the_agent_transfers_blind_then_the_citizen_comes_back_to_the_agent_first_in_line(tmp_path):
+    async with transfer_hotline(tmp_path) as hotline:
+        fire = hotline.add_phone(FIRE, "119指挥中心")
+        fire.busy = True  # the stand-in refuses a taken phone at request time: DIALSTATUS=CHANUNAVAIL
+        phone, out, call = await _connected(hotline, "13800138003")
+        ticket = await _ticket(hotline, "13800138003")
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/emergency", headers=headers,
+                                             json={"target": "119", "mode": "blind", "ticket": ticket})
+        entry = await _entry(hotline, (await response.json())["transfer"]["id"])
+        # Real Asterisk gives DIALSTATUS=BUSY for a 486 / busy cause (see test_transfer_states); this stand-in
+        # only has CHANUNAVAIL for a taken phone, which the ledger records as failed.
+        assert (entry.state, entry.result, entry.detail, entry.answered_at) == ("failed", "failed", "CHANUNAVAIL", None)
+        await until(lambda: phone.calls == 2)  # [emergency-failed]: first in line, and the agent answers again
+        await until(lambda: getattr(hotline.transfers.calls.of(AGENT), "citizen_channel", None) == out.channel)
+        await hotline.transfers.drain()
+        history = await hotline.engine.services["tickets"].history(ticket)
+        assert [e.detail["result"] for e in history if e.action.value == "linkage"] == ["failed"]
+    assert_no_stray_tasks()
+
+
+async def test_given_a_threeway_to_a_busy_line_when_it_fails_then_citizen_and_agent_never_stopped_talking(tmp_path):
+    async with transfer_hotline(tmp_path) as hotline:
+        fire = hotline.add_phone(FIRE, "119指挥中心")
+        fire.busy = True
+        phone, out, call = await _connected(hotline, "13800138004")
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/emergency", headers=headers,
+                                             json={"target": "119", "mode": "threeway"})
+        entry = await _entry(hotline, (await response.json())["transfer"]["id"])
+        # Real Asterisk says Reason 5 (busy); the stand-in reports Reason 0 for every failed Originate.
+        assert entry.result in ("busy", "failed") and entry.answered_at is None, entry
+        assert hotline.bridged_with(out.channel) == {call.agent_channel}
+    assert_no_stray_tasks()
+
+
+async def test_given_a_sub_center_that_does_not_answer_when_transferring_attended_then_the_citizen_stays_with_the_agent(tmp_path):
+    async with transfer_hotline(tmp_path) as hotline:
+        subcenter = hotline.add_phone("PJSIP/9001", "供电分中心", answer=False)
+        phone, out, call = await _connected(hotline, "13800138005")
+        ticket = await _ticket(hotline, "13800138005")
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/subcenter", headers=headers, json={
+            "target": "PJSIP/9001", "mode": "attended", "summary": "停电报修", "ticket": ticket})
+        assert response.status == 200, await response.text()
+        entry_id = (await response.json())["transfer"]["id"]
+        await until(lambda: subcenter.busy)  # it rings
+        entry = await _entry(hotline, entry_id)
+        # Real Asterisk: Reason 3 (no answer); the stand-in reports Reason 0 for every failed Originate.
+        assert entry.result in ("no_answer", "failed") and entry.kind == "subcenter" and entry.mode == "attended"
+        assert hotline.bridged_with(out.channel) == {call.agent_channel}
+        await hotline.transfers.drain()
+        history = await hotline.engine.services["tickets"].history(ticket)
+        (linkage,) = [e for e in history if e.action.value == "linkage"]
+        assert (linkage.detail["target"], linkage.detail["trigger_kind"]) == ("PJSIP/9001", "sub_attended")
+    assert_no_stray_tasks()
+
+
+async def test_given_a_sub_center_that_does_not_answer_when_transferring_blind_then_the_call_returns_to_the_pool(tmp_path):
+    async with transfer_hotline(tmp_path) as hotline:
+        hotline.add_phone("PJSIP/9001", "供电分中心", answer=False)
+        phone, out, call = await _connected(hotline, "13800138006")
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/subcenter", headers=headers,
+                                             json={"target": "PJSIP/9001", "mode": "blind"})
+        assert response.status == 200, await response.text()
+        entry = await _entry(hotline, (await response.json())["transfer"]["id"], timeout=15)
+        assert (entry.state, entry.result) == ("no_answer", "no_answer")
+        await until(lambda: phone.calls == 2)  # [hotline-route] subcenter → back to the pool, the agent answers
+        await until(lambda: getattr(hotline.transfers.calls.of(AGENT), "citizen_channel", None) == out.channel)
+    assert_no_stray_tasks()

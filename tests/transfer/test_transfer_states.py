@@ -1,0 +1,160 @@
+"""The per-transfer state machine fed with the exact bytes of real Asterisk 22 traces (05b, 09a, 09b)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline.ami import events as ev
+from hotline.ami.message import Message
+from hotline.ami.protocol import AmiReader
+from transfer.errors import TransferError
+from transfer.states import BLIND, CONFERENCE, JOIN, KICK, State, TransferMachine
+
+RAW = Path(__file__).parents[1] / "fixtures" / "traces" / "raw"
+
+
+def trace_events(name: str) -> list[ev.AmiEvent]:
+    messages = AmiReader().feed((RAW / f"{name}.ami1.from_asterisk.bin").read_bytes())
+    return [ev.to_event(m) for m in messages if m.get("Event")]
+
+
+def feed_all(machine: TransferMachine, events) -> list:
+    return [c for c in (machine.feed(e) for e in events) if c is not None]
+
+
+def originate_id(events, data_prefix: str) -> str:
+    (found,) = [e.action_id for e in events
+                if isinstance(e, ev.OriginateResponse) and e.data.startswith(data_prefix)]
+    return found
+
+
+def test_given_trace_09a_part1_when_fed_then_answered_conference_handed_over_and_ended_in_that_order():
+    events = trace_events("09a-ami-linkage-confbridge")
+    machine = TransferMachine(CONFERENCE, "Local/12345@lab-linkage-00000000;2", "Local/agent9@lab-agents-00000001;1",
+                              conference="linkage-1001")
+    machine.originated(originate_id(events, "linkage-1001"))
+    changes = feed_all(machine, events)
+    assert [(c.after, c.effects) for c in changes] == [
+        (State.ANSWERED, (JOIN,)), (State.CONFERENCE, ()), (State.HANDED_OVER, ()),
+        (State.HANDED_OVER, (KICK,)),  # the citizen hung up: 119 must not stay alone in the conference
+        (State.ENDED, ())]
+    assert machine.target_channel == "Local/119@emergency-00000002;1"
+
+
+def test_given_trace_09a_part2_when_the_agent_phone_hangs_up_then_the_transfer_is_handed_over_not_ended():
+    events = trace_events("09a-ami-linkage-confbridge")
+    machine = TransferMachine(CONFERENCE, "Local/12345@lab-linkage-00000004;2", "Local/agent9@lab-agents-00000005;1",
+                              conference="linkage-1002")
+    machine.originated(originate_id(events, "linkage-1002"))
+    states = [c.after for c in feed_all(machine, events)]
+    assert states[:3] == [State.ANSWERED, State.CONFERENCE, State.HANDED_OVER]
+    assert states[-1] is State.ENDED  # ConfbridgeKick Channel=all → ConfbridgeEnd
+
+
+def test_given_another_conference_in_the_trace_when_fed_then_this_transfer_does_not_move():
+    events = trace_events("09a-ami-linkage-confbridge")
+    machine = TransferMachine(CONFERENCE, "PJSIP/trunk-1", "PJSIP/8001-2", conference="linkage-9")
+    machine.originated("someone-else-1")
+    assert feed_all(machine, events) == [] and machine.state is State.DIALING
+
+
+def test_given_trace_05b_when_the_agent_blind_transfers_then_dialing_is_learnt_from_the_event_not_assumed():
+    events = trace_events("05b-ami-blindtransfer")
+    machine = TransferMachine(BLIND, "Local/500@xfer-00000020;2", "Local/agent3@agents-00000021;1")
+    changes = feed_all(machine, events)
+    # xfer,target answers in the dialplan itself (no Dial): no answer is ever reported, and the
+    # citizen hanging up while we still wait for one is a failure, not a success.
+    assert [c.after for c in changes] == [State.DIALING, State.FAILED]
+    assert machine.detail == "citizen hung up"
+
+
+def test_given_trace_09b_when_fed_to_a_conference_transfer_then_an_attended_threeway_is_not_mistaken_for_ours():
+    events = trace_events("09b-ami-linkage-atxfer-threeway")
+    transfers = [e for e in events if isinstance(e, ev.AttendedTransfer)]
+    assert transfers and transfers[0].dest_type == "Threeway"
+    citizen = transfers[0].transferee.channel
+    machine = TransferMachine(CONFERENCE, citizen, transfers[0].orig_transferer.channel, conference="linkage-5")
+    machine.originated("not-in-this-trace")
+    assert [c.after for c in feed_all(machine, events)] == [State.FAILED]  # only the citizen's final hang-up
+    assert machine.detail == "citizen hung up"
+
+
+def _event(text: str) -> ev.AmiEvent:
+    raw = "".join(f"{line}\r\n" for line in text.strip().splitlines()) + "\r\n"
+    (msg,) = AmiReader().feed(b"Asterisk Call Manager/11.0.0\r\n" + raw.encode())
+    assert isinstance(msg, Message)
+    return ev.to_event(msg)
+
+
+def _dial_end(status: str) -> ev.AmiEvent:
+    return _event(f"""Event: DialEnd
+Privilege: call,all
+Channel: PJSIP/trunk-00000001
+Uniqueid: 1.1
+Linkedid: 1.1
+DestChannel: PJSIP/119-00000009
+DialStatus: {status}""")
+
+
+@pytest.mark.parametrize(("status", "state"), [("ANSWER", State.ANSWERED), ("BUSY", State.BUSY),
+                                               ("NOANSWER", State.NO_ANSWER), ("CHANUNAVAIL", State.FAILED),
+                                               ("CONGESTION", State.FAILED)])
+def test_given_a_blind_transfer_dialing_when_the_dial_ends_then_the_dial_status_decides(status, state):
+    machine = TransferMachine(BLIND, "PJSIP/trunk-00000001", "PJSIP/8001-00000002", state=State.DIALING)
+    assert machine.feed(_dial_end(status)).after is state
+
+
+@pytest.mark.parametrize(("response", "reason", "state"), [("Failure", 5, State.BUSY), ("Failure", 3, State.NO_ANSWER),
+                                                           ("Failure", 0, State.FAILED), ("Failure", 8, State.FAILED)])
+def test_given_a_conference_dial_when_the_originate_fails_then_the_reason_decides(response, reason, state):
+    machine = TransferMachine(CONFERENCE, "PJSIP/trunk-1", "PJSIP/8001-2", conference="linkage-1")
+    machine.originated("abc-1")
+    change = machine.feed(_event(f"""Event: OriginateResponse
+Privilege: call,all
+ActionID: abc-1
+Response: {response}
+Channel: PJSIP/119@emergency-trunk
+Application: ConfBridge
+Data: linkage-1,linkage_bridge,linkage_user
+Reason: {reason}
+Uniqueid: <unknown>"""))
+    assert change.after is state and change.effects == ()
+
+
+def test_given_a_given_up_conference_transfer_when_the_target_answers_late_then_it_is_kicked():
+    machine = TransferMachine(CONFERENCE, "PJSIP/trunk-1", "PJSIP/8001-2", conference="linkage-1")
+    machine.originated("abc-2")
+    machine.feed(_event("Event: Hangup\nPrivilege: call,all\nChannel: PJSIP/trunk-1\nCause: 16"))
+    assert machine.state is State.FAILED
+    late = machine.feed(_event("""Event: OriginateResponse
+Privilege: call,all
+ActionID: abc-2
+Response: Success
+Channel: PJSIP/119-00000003
+Reason: 4"""))
+    assert late.effects == (KICK,) and machine.state is State.FAILED
+
+
+def test_given_a_finished_transfer_when_forcing_an_illegal_transition_then_a_typed_error_is_raised():
+    machine = TransferMachine(BLIND, "a", "b", state=State.BUSY)
+    with pytest.raises(TransferError) as err:
+        machine.go(State.ANSWERED)
+    assert err.value.error_id == "transfer.state.invalid"
+
+
+@pytest.mark.parametrize(("status", "state"), [("BUSY", State.BUSY), ("CHANUNAVAIL", State.FAILED),
+                                               ("NOANSWER", State.NO_ANSWER)])
+def test_given_a_dial_that_never_started_a_leg_when_dialstatus_is_set_then_it_decides(status, state):
+    machine = TransferMachine(BLIND, "PJSIP/trunk-00000001", "PJSIP/8001-00000002", state=State.DIALING)
+    change = machine.feed(_event(f"""Event: VarSet
+Privilege: dialplan,all
+Channel: PJSIP/trunk-00000001
+Variable: DIALSTATUS
+Value: {status}"""))
+    assert (change.after, machine.detail) == (state, status)
+
+
+def test_given_an_answered_blind_transfer_when_dialstatus_answer_follows_then_nothing_changes():
+    machine = TransferMachine(BLIND, "PJSIP/trunk-00000001", "PJSIP/8001-00000002", state=State.ANSWERED)
+    assert machine.feed(_event("Event: VarSet\nChannel: PJSIP/trunk-00000001\nVariable: DIALSTATUS\nValue: ANSWER")) is None
