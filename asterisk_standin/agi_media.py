@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .channels import ChannelHungUp
 from .recording import write_recording
 from .sounds import prompt_duration
 
@@ -131,52 +132,66 @@ class AgiMedia:
         return f"200 result={code} endpos={pos}\n"
 
     async def cmd_record_file(self, args: list[str], dead: bool) -> str:
+        """res_agi handle_recordfile: beep, then record until timeout / escape digit / silence / hangup.
+
+        The file exists from the start (a bad path answers `(writefile)` at once); a hang-up keeps
+        what was recorded so far and answers `result=-1 (hangup)` (the async `HANGUP` follows).
+        """
         if len(args) < 4:
             raise Usage()
         path, fmt, escape, timeout_ms = args[0], args[1], args[2], int(args[3]) if args[3].lstrip("-").isdigit() else -1
-        silence = None
-        beep = False
-        for extra in args[4:]:
-            if extra.lower().startswith("s="):
-                silence = float(extra[2:])
-            elif extra.upper() == "BEEP":
-                beep = True
+        silence = next((float(a[2:]) for a in args[4:] if a.lower().startswith("s=") and _is_number(a[2:])), None)
+        beep = (len(args) > 4 and not args[4].lstrip("-").isdigit() and not args[4].startswith("s=")) or (
+            len(args) > 5 and not args[5].startswith("s="))
         if fmt.lower() not in FORMATS:
             return "200 result=-1 (writefile)\n"
         if beep:
-            await self._play("beep", "")
-        start = self.pbx.clock.now()
-        limit = None if timeout_ms < 0 else timeout_ms / 1000
-        speech = getattr(self.chan.endpoint, "speech_for_recording", None)
-        speech_len = speech[1] if speech else 0.0
-        end_reason, code = "timeout", 0
-        silence_cut = None
-        if silence is not None:
-            silence_cut = speech_len + silence
-        stop_at = min(x for x in (limit, silence_cut, 1e9) if x is not None)
-        while True:
-            left = start + stop_at - self.pbx.clock.now()
-            if left <= 0:
-                break
-            digit = await self.chan.wait_digit(left)
-            if digit is None:
-                break
-            if digit in escape:
-                end_reason, code = "dtmf", ord(digit)
-                break
-        elapsed = self.pbx.clock.now() - start
-        if end_reason == "timeout":
-            elapsed = stop_at
-        samples = int(elapsed * RATE)
-        if end_reason == "timeout" and silence_cut is not None and (limit is None or silence_cut < limit):
-            code = int(((limit or elapsed) - elapsed) * 1000) if limit else 0
-            samples = max(0, int((elapsed - silence + 1.0) * RATE))
+            try:
+                code, _ = await self._play("beep", escape)
+            except ChannelHungUp:
+                code = -1
+            if code != 0:
+                return f"200 result={code} (randomerror) endpos=0\n"
         target = self._spool_path(path + "." + ("wav" if fmt.lower() == "wav" else fmt))
+        speech = getattr(self.chan.endpoint, "speech_for_recording", None)
+        try:
+            write_recording(target, 0, None)
+        except OSError:
+            return "200 result=-1 (writefile)\n"
+        end_reason, code, samples = await self._record(escape, timeout_ms, silence, speech[1] if speech else 0.0)
         try:
             write_recording(target, samples, speech[0] if speech else None)
         except OSError:
             return "200 result=-1 (writefile)\n"
         return f"200 result={code} ({end_reason}) endpos={samples}\n"
+
+    async def _record(self, escape: str, timeout_ms: int, silence: float | None, speech_len: float) -> tuple[str, int, int]:
+        """(reason, result code, samples kept) of one recording."""
+        start = self.pbx.clock.now()
+        limit = None if timeout_ms < 0 else timeout_ms / 1000
+        silence_cut = None if silence is None else speech_len + silence
+        stop_at = min(x for x in (limit, silence_cut, 1e9) if x is not None)
+        end_reason, code = "timeout", 0
+        while True:
+            left = start + stop_at - self.pbx.clock.now()
+            if left <= 0:
+                break
+            try:
+                digit = await self.chan.wait_digit(left)
+            except ChannelHungUp:
+                end_reason, code = "hangup", -1
+                break
+            if digit is None:
+                break
+            if digit in escape:
+                end_reason, code = "dtmf", ord(digit)
+                break
+        elapsed = stop_at if end_reason == "timeout" else min(self.pbx.clock.now() - start, stop_at)
+        samples = int(elapsed * RATE)
+        if end_reason == "timeout" and silence_cut is not None and (limit is None or silence_cut < limit):
+            code = int(((limit or elapsed) - elapsed) * 1000) if limit else 0
+            samples = max(0, int((elapsed - silence + 1.0) * RATE))
+        return end_reason, code, samples
 
     def _spool_path(self, path: str) -> Path:
         if self.pbx.spool_dir is not None and Path(path).is_absolute():
@@ -184,3 +199,11 @@ class AgiMedia:
         if self.pbx.spool_dir is not None:
             return self.pbx.spool_dir / path
         return Path(path)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, UTC
+from importlib import resources
 from typing import Any
 
 from . import ami_wire
 from .ami_actions import ACTIONS
+from .ami_filters import EventFilters
+from .ami_privileges import ALL, PERMS, action_authorities, event_category, events_mask, perm_mask
 from .ami_wire import LineTooLong, Request, RequestParser, error, format_message
 from .pbx import Pbx
 
@@ -29,7 +33,10 @@ class AmiSession:
         self.writer = writer
         self.parser = RequestParser()
         self.username: str | None = None
-        self.events_on = True
+        self.readperm = 0
+        self.writeperm = 0
+        self.send_events = ALL
+        self.filters = EventFilters()
         self.challenge: str | None = None
         self.session_id = server.pbx.ids.session_id()
         self.opened = server.pbx.clock.now()
@@ -38,18 +45,44 @@ class AmiSession:
         self.remote = f"IPV4/TCP/{peer[0]}/{peer[1]}"
         self.local = f"IPV4/TCP/{sock[0]}/{sock[1]}"
         self.closing = False
+        self._out: list[bytes] = []
 
     @property
     def authenticated(self) -> bool:
         return self.username is not None
 
+    @property
+    def events_on(self) -> bool:
+        return self.send_events != 0
+
     def send(self, headers: list[tuple[str, Any]]) -> None:
-        if not self.closing and not self.writer.is_closing():
-            self.writer.write(format_message(headers))
+        self.write(format_message(headers))
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes; everything queued in one loop turn leaves in one socket write."""
+        if self.closing or self.writer.is_closing():
+            return
+        if not self._out:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._out.append(data)
+
+    def flush(self) -> None:
+        if self._out and not self.writer.is_closing():
+            self.writer.write(b"".join(self._out))
+        self._out.clear()
+
+    def wants(self, event: str, msg: list[tuple[str, Any]]) -> bool:
+        """manager.c: every class of the event in `read =` and in the Events mask, then the eventfilters."""
+        if not self.authenticated:
+            return False
+        category = self.server.category(msg[1][1] if len(msg) > 1 and msg[1][0] == "Privilege" else "")
+        if (self.readperm & category) != category or (self.send_events & category) != category:
+            return False
+        return not self.filters or self.filters.allows(event, msg)
 
     def on_event(self, event: str, msg: list[tuple[str, Any]]) -> None:
-        if self.authenticated and self.events_on:
-            self.send(msg)
+        if self.wants(event, msg):
+            self.write(self.server.formatted(msg))
 
     def security_event(self, event: str, *fields: tuple[str, Any]) -> None:
         now = self.server.pbx.clock.now()
@@ -58,6 +91,7 @@ class AmiSession:
             ("Service", "AMI"), ("EventVersion", "1"), *fields])
 
     async def close(self) -> None:
+        self.flush()
         self.closing = True
         try:
             await self.writer.drain()
@@ -77,6 +111,22 @@ class AmiServer:
         self.sessions: set[AmiSession] = set()
         self._server: asyncio.base_events.Server | None = None
         self._conn_tasks: set[asyncio.Task] = set()
+        self._categories: dict[str, int] = {}
+        commands = json.loads(resources.files("asterisk_standin").joinpath("data/ami_commands.json").read_text("utf-8"))
+        self.authorities = action_authorities([(name, line) for name, line in commands])
+        self._last: tuple[object, bytes] = (None, b"")
+
+    def category(self, privilege: str) -> int:
+        mask = self._categories.get(privilege)
+        if mask is None:
+            mask = self._categories[privilege] = event_category(privilege)
+        return mask
+
+    def formatted(self, msg: list[tuple[str, Any]]) -> bytes:
+        """The wire bytes of an event, formatted once for all sessions that get it."""
+        if self._last[0] is not msg:
+            self._last = (msg, format_message(msg))
+        return self._last[1]
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._handle, self.host, self.port)
@@ -113,6 +163,7 @@ class AmiServer:
                     await self._dispatch(session, item)
                     if session.closing:
                         break
+                session.flush()
                 await writer.drain()
         except (ConnectionError, OSError):
             pass
@@ -149,6 +200,10 @@ class AmiServer:
                                    ("RemoteAddress", session.remote), ("RequestType", f"Action: {action}"),
                                    ("SessionTV", event_tv(session.opened)), ("AccountID", session.username or ""))
             return
+        authority = self.authorities.get(name, 0)
+        if authority and session.authenticated and not session.writeperm & authority:
+            session.send(error(aid, "Permission denied"))
+            return
         try:
             await handler(self, session, item)
         except Exception:  # noqa: BLE001 - one bad action must not kill the session
@@ -172,15 +227,22 @@ class AmiServer:
             await session.close()
             return
         session.username = user.name
-        events = req.get("Events", "on").strip().lower()
-        session.events_on = events not in ("off", "no", "false", "0")
+        session.readperm = perm_mask(user.read)
+        session.writeperm = perm_mask(user.write)
+        session.filters = user.filters.copy()
+        mask = events_mask(req.get("Events").strip())
+        if mask >= 0:
+            session.send_events = mask
         session.send(ami_wire.success(aid, "Authentication accepted"))
-        if session.events_on:
+        system = PERMS["system"]
+        if session.send_events & system and session.readperm & system:  # written directly: no eventfilter (manager.c)
             uptime = int(self.pbx.clock.now() - self.pbx.start_time)
             session.send([("Event", "FullyBooted"), ("Privilege", "system,all"), ("Uptime", uptime),
                           ("LastReload", int(self.pbx.clock.now() - self.pbx.reload_time)), ("Status", "Fully Booted")])
-            now = self.pbx.clock.now()
-            session.send([("Event", "SuccessfulAuth"), ("Privilege", "security,all"), ("EventTV", event_tv(now)),
-                          ("Severity", "Informational"), ("Service", "AMI"), ("EventVersion", "1"), ("AccountID", user.name),
-                          ("SessionID", session.session_id), ("LocalAddress", session.local), ("RemoteAddress", session.remote),
-                          ("UsingPassword", "0"), ("SessionTV", event_tv(session.opened))])
+        now = self.pbx.clock.now()
+        auth = [("Event", "SuccessfulAuth"), ("Privilege", "security,all"), ("EventTV", event_tv(now)),
+                ("Severity", "Informational"), ("Service", "AMI"), ("EventVersion", "1"), ("AccountID", user.name),
+                ("SessionID", session.session_id), ("LocalAddress", session.local), ("RemoteAddress", session.remote),
+                ("UsingPassword", "0"), ("SessionTV", event_tv(session.opened))]
+        if session.wants("SuccessfulAuth", auth):
+            session.send(auth)

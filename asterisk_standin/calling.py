@@ -57,11 +57,11 @@ class OutboundLeg:
             one.state_watchers.append(self._on_state)
             self._two = two
             return True
-        endpoint = pbx.endpoints.get(self.interface)
-        if endpoint is None or not endpoint.available():
+        endpoint, target = pbx.devices.lookup(self.interface)
+        if endpoint is None or target is None or not endpoint.available():
             self.failed = True
             return False
-        name = f"{self.interface}-{pbx.ids.channel_suffix()}"
+        name = f"{target.device}-{pbx.ids.channel_suffix()}"
         chan = pbx.new_channel(name, context="from-internal", exten=caller.exten, state=DOWN, linkedid=caller.linkedid)
         chan.owned = True
         chan.endpoint = endpoint

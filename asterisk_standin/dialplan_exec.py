@@ -110,7 +110,7 @@ def expand(pbx: Pbx, chan: Channel | None, text: str) -> str:
 
 def set_variable(pbx: Pbx, chan: Channel | None, name: str, value: str) -> None:
     """Set() semantics: functions (CALLERID, CHANNEL(language), GLOBAL, DB) or plain variables."""
-    name = name.strip()
+    name = written = name.strip()
     if name.startswith("_") and chan is not None:
         forever = name.startswith("__")
         name = name.lstrip("_")
@@ -139,7 +139,7 @@ def set_variable(pbx: Pbx, chan: Channel | None, name: str, value: str) -> None:
         family, _, key = name[3:-1].partition("/")
         pbx.astdb[(family, key)] = value
         return
-    pbx.set_var(chan, name, value)
+    pbx.set_var(chan, name, value, shown=written)
 
 
 def goto_target(pbx: Pbx, chan: Channel, target: str) -> bool:

@@ -1,6 +1,7 @@
 """The simulated Asterisk core: channels, bridges, variables, events and dialplan start.
 
-Everything observable goes through `emit()`; AMI sessions subscribe with `add_listener()`.
+Everything observable goes through `emit()` (event_bus.EventBus): AMI sessions subscribe with
+`add_listener()`, simulated people with `watch_channel()`.
 Only this module creates/destroys channels so the Hangup/HangupRequest ordering of the
 traces (02a/02b/02c) lives in one place.
 """
@@ -8,25 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .channels import CAUSE_TEXT, DOWN, RING, RINGING, UP, Bridge, Channel, channel_block
 from .clock import Clock
+from .devices import Devices
+from .event_bus import EventBus
 from .ids import IdAllocator
 from .pbx_bridges import BridgeOps
 from .lab_config import LabConfig
 
 log = logging.getLogger(__name__)
-Headers = list[tuple[str, Any]]
-Listener = Callable[[str, Headers], None]
 
 
-class Pbx(BridgeOps):
+class Pbx(EventBus, BridgeOps):
     def __init__(self, config_dir: Path, clock: Clock, *, sounds_dir: Path | None = None, spool_dir: Path | None = None,
                  ids: IdAllocator | None = None, agi_connect_timeout: float = 5.0,
                  agi_map: dict[tuple[str, int], tuple[str, int]] | None = None, unknown_prompt_seconds: float | None = 1.0) -> None:
+        EventBus.__init__(self)
         self.config_dir = Path(config_dir)
         self.clock = clock
         self.ids = ids or IdAllocator(clock.now())
@@ -38,9 +39,8 @@ class Pbx(BridgeOps):
         self.bridges: dict[str, Bridge] = {}
         self.conferences: dict[str, Any] = {}
         self.global_vars: dict[str, str] = {}
-        self._listeners: list[Listener] = []
-        self.endpoints: dict[str, Any] = {}
-        self._device_states: dict[str, str] = {}
+        self.devices = Devices(self)
+        self.endpoints = self.devices.endpoints  # interface → simulated phone (register with register_endpoint)
         self.processed_calls = 0
         self.agi_connect_timeout = agi_connect_timeout
         self.agi_map = dict(agi_map or {})
@@ -94,23 +94,7 @@ class Pbx(BridgeOps):
         await asyncio.gather(*tasks, return_exceptions=True)
         self.queues.shutdown()
 
-    # ---- events ----------------------------------------------------------------------------
-    def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def emit(self, event: str, privilege: str, headers: Headers) -> None:
-        msg: Headers = [("Event", event), ("Privilege", privilege), *headers]
-        for listener in list(self._listeners):
-            listener(event, msg)
-
-    def emit_raw(self, event: str, msg: Headers) -> None:
-        for listener in list(self._listeners):
-            listener(event, msg)
-
+    # ---- events (add_listener / watch_channel / remove_listener / emit / emit_raw: EventBus) ----
     def chan_event(self, event: str, chan: Channel, *extra: tuple[str, Any], privilege: str = "call,all") -> None:
         self.emit(event, privilege, [*channel_block(chan), *extra])
 
@@ -126,6 +110,7 @@ class Pbx(BridgeOps):
         uid = self.ids.uniqueid()
         chan = Channel(self.clock, name, uid, linkedid or uid, context=context, exten=exten, state=state)
         self.channels[name] = chan
+        self.devices.channel_added(chan)
         self.processed_calls += 1
         if announce:
             self.chan_event("Newchannel", chan)
@@ -144,6 +129,10 @@ class Pbx(BridgeOps):
     def local_bridge_event(self, one: Channel, two: Channel) -> None:
         self.emit("LocalBridge", "call,all", [*channel_block(one, "LocalOne"), *channel_block(two, "LocalTwo"),
                                               ("Context", two.context), ("Exten", two.exten), ("LocalOptimization", "Yes")])
+
+    def register_endpoint(self, interface: str, endpoint: Any) -> None:
+        """A simulated phone answers `interface`: `PJSIP/8001`, or one number of a trunk `PJSIP/119@trunk`."""
+        self.devices.register(interface, endpoint)
 
     def find_channel(self, name: str) -> Channel | None:
         chan = self.channels.get(name)
@@ -169,18 +158,19 @@ class Pbx(BridgeOps):
             chan.answered.set()
         for watcher in list(chan.state_watchers):
             watcher(chan)
-        self._device_update(chan)
+        self.devices.update(chan)
 
     def newexten(self, chan: Channel, app: str, data: str) -> None:
         chan.app, chan.appdata = app, data
         self.emit("Newexten", "dialplan,all", [*channel_block(chan), ("Extension", chan.exten), ("Application", app), ("AppData", data)])
 
-    def set_var(self, chan: Channel | None, name: str, value: str) -> None:
+    def set_var(self, chan: Channel | None, name: str, value: str, *, shown: str | None = None) -> None:
+        """`shown`: the name as written (`__HOTLINE_LINE`), which VarSet reports (pbx_builtin_setvar_helper)."""
         if chan is None:
             self.global_vars[name] = value
             return
         chan.variables[name] = value
-        self.emit("VarSet", "dialplan,all", [*channel_block(chan), ("Variable", name), ("Value", value)])
+        self.emit("VarSet", "dialplan,all", [*channel_block(chan), ("Variable", shown or name), ("Value", value)])
 
     def answer(self, chan: Channel) -> None:
         """Answer a channel; a Local `;2` answering also brings its `;1` up."""
@@ -247,7 +237,8 @@ class Pbx(BridgeOps):
         self.chan_event("Hangup", chan, ("Cause", cause_val), ("Cause-txt", CAUSE_TEXT.get(cause_val, "Unknown")))
         self.flush_callerid(chan)
         self.channels.pop(chan.name, None)
-        self._device_update(chan)
+        self.devices.channel_removed(chan)
+        self.devices.update(chan)
         if peer is not None and not peer.gone and peer.task is None and not peer.owned:
             self.destroy(peer)
 
@@ -259,29 +250,6 @@ class Pbx(BridgeOps):
             self.chan_event("SoftHangupRequest", chan, ("Cause", 16))
             chan.hangup_kind = "soft"
         self.destroy(chan)
-
-    def _device_update(self, chan: Channel) -> None:
-        """Device state of the channel's device → DeviceStateChange (on change) and QueueMemberStatus.
-
-        Local devices are INUSE while any of their channels is past Down (traces 02a/02b); simulated
-        phones (PJSIP/…) report RINGING / INUSE / NOT_INUSE from their channel.
-        """
-        device = chan.name.rsplit("-", 1)[0]
-        if chan.name.startswith("CBAnn/"):
-            return
-        live = [c for c in self.channels.values() if not c.gone and c.name.rsplit("-", 1)[0] == device]
-        if chan.tech == "Local":
-            busy = any(c.state != DOWN for c in live)
-            state, status = ("INUSE", 2) if busy else ("NOT_INUSE", 1)
-        elif device in self.endpoints:
-            states = {c.state for c in live}
-            state, status = ("INUSE", 2) if UP in states else ("RINGING", 6) if RINGING in states else ("NOT_INUSE", 1)
-        else:
-            return
-        if self._device_states.get(device) != state:
-            self._device_states[device] = state
-            self.device_state(device, state)
-        self.queues.set_member_status(device, status)
 
     # ---- dialplan --------------------------------------------------------------------------
     def has_extension(self, context: str, exten: str) -> bool:

@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .channels import RING, RINGING, UP
+from .devices import parse_dial_target
 
 if TYPE_CHECKING:
     from .channels import Channel
     from .pbx import Pbx
+
+
+_OUTCOME_EVENTS = frozenset({"QueueCallerJoin", "AgentConnect", "QueueCallerAbandon", "VarSet", "Hangup"})
 
 
 @dataclass
@@ -75,35 +79,38 @@ class Citizen:
         chan.variables["__DNID"] = self.dialed
         out = self.outcome
         out.linkedid, out.channel = chan.linkedid, chan.name
-        pbx.add_listener(self._listener(pbx, chan))
+        pbx.watch_channel(chan.name, self._listener(pbx, chan))
         pbx.start_dialplan(chan)
         pbx.spawn(self._run_script(pbx, chan), name=f"citizen {chan.name}")
         return out
 
-    def _listener(self, pbx: Pbx, chan: Channel):
+    def _listener(self, owner: Pbx, chan: Channel):
+        """Fills the outcome from the events of `chan`; removes itself from `owner` at the Hangup."""
         out = self.outcome
 
         def on_event(event: str, msg: list) -> None:
-            fields = dict(msg)
-            if fields.get("Linkedid") != chan.linkedid and fields.get("Uniqueid") != chan.uniqueid:
+            if event not in _OUTCOME_EVENTS:
                 return
-            if event == "QueueCallerJoin" and fields.get("Channel") == chan.name:
+            fields = dict(msg)
+            if fields.get("Channel") != chan.name:
+                return
+            if event == "QueueCallerJoin":
                 out.queue = fields.get("Queue")
-            elif event == "AgentConnect" and fields.get("Channel") == chan.name:
+            elif event == "AgentConnect":
                 out.answered_by = fields.get("Interface")
                 out.waited = float(fields.get("HoldTime", 0))
-            elif event == "QueueCallerAbandon" and fields.get("Channel") == chan.name:
+            elif event == "QueueCallerAbandon":
                 out.abandoned = True
                 out.waited = float(fields.get("HoldTime", 0))
-            elif event == "VarSet" and fields.get("Channel") == chan.name:
+            elif event == "VarSet":
                 if fields.get("Variable") == "QUEUESTATUS":
                     out.queuestatus = fields.get("Value")
                 elif fields.get("Variable") == "AGISTATUS":
                     out.agistatus = fields.get("Value")
-            elif event == "Hangup" and fields.get("Channel") == chan.name:
+            elif event == "Hangup":
                 out.hangup_cause = int(fields.get("Cause", 0))
                 out.done.set()
-                pbx.remove_listener(on_event)
+                owner.remove_listener(on_event)
 
         return on_event
 
@@ -139,7 +146,8 @@ class Agent:
                  number: str | None = None, talk_time_fn=None) -> None:
         self.interface = interface
         self.name = name or interface
-        self.number = number or interface.rsplit("/", 1)[-1]
+        target = parse_dial_target(interface)
+        self.number = number or (target.number or target.endpoint if target else interface)
         self.ring_time = ring_time
         self.talk_time = talk_time
         self.answer = answer
@@ -148,7 +156,7 @@ class Agent:
         self.calls = 0
 
     def register(self, pbx: Pbx) -> None:
-        pbx.endpoints[self.interface] = self
+        pbx.register_endpoint(self.interface, self)
 
     def available(self) -> bool:
         return not self.busy

@@ -159,8 +159,8 @@ class QueueEngine:
     def _device_status(self, m: Member) -> int:
         iface = m.state_interface
         if iface.startswith("Local/"):
-            return INUSE if any(c.name.startswith(iface + "-") for c in self.pbx.channels.values()) else NOT_INUSE
-        endpoint = self.pbx.endpoints.get(iface)
+            return INUSE if self.pbx.devices.live(iface) else NOT_INUSE
+        endpoint, _ = self.pbx.devices.lookup(iface)
         if endpoint is None:
             return INVALID
         return endpoint.device_state()

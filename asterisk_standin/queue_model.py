@@ -29,8 +29,9 @@ class Member:
     last_offered: float = 0.0
 
 
-@dataclass
+@dataclass(eq=False)
 class Caller:
+    """Compared by identity: `q.callers.index(caller)` runs once a second per waiting caller."""
     chan: Channel
     prio: int
     joined: float

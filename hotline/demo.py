@@ -46,9 +46,13 @@ def demo_config(data_dir: Path, environ: Mapping[str, str], *, console_port: int
 
 
 def write_manager_conf(directory: Path, secret: str) -> None:
-    (directory / "manager.conf").write_text(
-        "[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = 5038\n\n"
-        f"[hotline]\nsecret = {secret}\nread = all\nwrite = all\n", encoding="utf-8")
+    """The shipped sample, with its read/write classes and event filters, and the demo secret:
+    the demo and the tests run the AMI user production runs."""
+    sample = (ASTERISK_CONFIG / "manager.conf.sample").read_text(encoding="utf-8")
+    if "secret = changeme" not in sample:
+        raise RuntimeError("manager.conf.sample no longer carries the placeholder secret")
+    (directory / "manager.conf").write_text(sample.replace("secret = changeme", f"secret = {secret}"),
+                                            encoding="utf-8")
 
 
 async def prepare_asterisk_dir(config: Config, lines, directory: Path, agi_port: int) -> Path:

@@ -123,10 +123,10 @@ async def _wait_up(pbx: Pbx, chan: Channel, sim_seconds: float) -> bool:
 
 
 async def _originate_endpoint(pbx: Pbx, target, app, data, context, exten, priority, cid_num, cid_name, ring_timeout):
-    endpoint = pbx.endpoints.get(target)
-    if endpoint is None or not endpoint.available():
+    endpoint, dial = pbx.devices.lookup(target)
+    if endpoint is None or dial is None or not endpoint.available():
         return False, None
-    chan = pbx.new_channel(f"{target}-{pbx.ids.channel_suffix()}", context=context or "default", exten=exten or "s", state=0)
+    chan = pbx.new_channel(f"{dial.device}-{pbx.ids.channel_suffix()}", context=context or "default", exten=exten or "s", state=0)
     chan.endpoint = endpoint
     chan.owned = True
     if cid_num or cid_name:

@@ -6,6 +6,8 @@ from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from ..ami_filters import FilterCompileError, FilterError, parse_filter
+from ..ami_privileges import events_mask
 from ..ami_wire import error, response, success
 
 if TYPE_CHECKING:
@@ -35,9 +37,31 @@ async def ping(server: AmiServer, s: AmiSession, req: Request) -> None:
 
 
 async def events(server: AmiServer, s: AmiSession, req: Request) -> None:
-    mask = req.get("EventMask", "on").strip().lower()
-    s.events_on = mask not in ("off", "no", "false", "0", "")
-    s.send(response("Success", req.action_id, ("Events", "On" if s.events_on else "Off")))
+    """manager.c action_events: on/off, a number or class names; an empty mask is invalid."""
+    mask = events_mask(req.get("EventMask").strip())
+    if mask < 0:
+        s.send(error(req.action_id, "Invalid event mask"))
+        return
+    s.send_events = mask
+    s.send(response("Success", req.action_id, ("Events", "On" if mask else "Off")))
+
+
+async def filter_(server: AmiServer, s: AmiSession, req: Request) -> None:
+    """Filter (Operation: Add): one more eventfilter for this session only (`system` write class, checked by the server)."""
+    if req.get("Operation").strip().lower() != "add":
+        s.send(error(req.action_id, "Unknown operation"))
+        return
+    criteria = req.get("MatchCriteria").strip()
+    try:
+        item = parse_filter(f"eventfilter({criteria})" if criteria else "eventfilter", req.get("Filter").strip())
+    except FilterCompileError:
+        s.send(error(req.action_id, "Filter did not compile.  Check the syntax of the filter given."))
+        return
+    except FilterError:
+        s.send(error(req.action_id, "Filter was formatted incorrectly.  Check the syntax of the filter given."))
+        return
+    s.filters.add(item)
+    s.send(success(req.action_id, "Success"))
 
 
 async def core_settings(server: AmiServer, s: AmiSession, req: Request) -> None:
@@ -119,7 +143,7 @@ async def user_event(server: AmiServer, s: AmiSession, req: Request) -> None:
 
 
 CORE_ACTIONS = {
-    "login": login, "challenge": challenge, "logoff": logoff, "ping": ping, "events": events,
+    "login": login, "challenge": challenge, "logoff": logoff, "ping": ping, "events": events, "filter": filter_,
     "coresettings": core_settings, "corestatus": core_status, "listcommands": list_commands,
     "command": command, "reload": reload, "userevent": user_event,
 }

@@ -84,9 +84,8 @@ async def _wait_loop(pbx: Pbx, q: Queue, caller: Caller, deadline: float | None,
             _abandon(pbx, q, caller, moh_first=False)
             pbx.set_var(chan, "QUEUESTATUS", "TIMEOUT")
             return None
-        index = q.callers.index(caller)
-        free = [m for m in q.members.values() if engine.available(q, m)]
-        if index < len(free):
+        free = sum(1 for m in q.members.values() if engine.available(q, m))
+        if free and q.callers.index(caller) < free:
             members = engine.pick(q)
             if members:
                 result = await _ring(pbx, q, caller, members, remaining, options)
