@@ -130,8 +130,11 @@ class Recorder:
                                                     "Options": self.settings.options})
         except RecordingActionFailed as exc:
             self.active.pop((server, info.channel), None)
-            log.error("recordings.start_failed linkedid=%s channel=%s: %s", info.linkedid, info.channel,
-                      exc.detail)
+            # "No such channel": the call ended before the action arrived; nothing was lost but the
+            # catalogue still says there is no file for it.
+            gone = "No such channel" in str(exc.detail)
+            log.log(logging.WARNING if gone else logging.ERROR, "recordings.start_failed linkedid=%s channel=%s: %s",
+                    info.linkedid, info.channel, exc.detail)
             await self.catalogue.finish(view.id, now)
             await self.catalogue.record_check(view.id, State.MISSING, None,
                                               f"未能开始录音 / MixMonitor failed: {exc.detail}", first=True)
