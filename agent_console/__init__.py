@@ -1,0 +1,1 @@
+"""The agent/supervisor/admin console."""

@@ -18,6 +18,7 @@ from agent_console.auth.access import access_middleware
 from agent_console.auth.ratelimit import LoginLimiter
 from agent_console.auth.sessions import SessionStore
 from agent_console.context import CONSOLE, Console
+from agent_console.linkage import labels as linkage_labels
 from agent_console.live.hub import LiveHub
 from agent_console.render import Templates
 from agent_console.screenpop.pops import ScreenPops
@@ -34,17 +35,24 @@ def setup_console(app: web.Application, settings: ConsoleSettings | None = None)
     console = Console(settings=settings, templates=Templates(),
                       limiter=LoginLimiter(lambda: engine.clock(), settings.login_limits))
     app[CONSOLE] = console
+    console.templates.env.globals.update(linkage_labels=linkage_labels.panel_labels(),
+                                         linkage_targets=dict(linkage_labels.EMERGENCY_TARGETS))
     app.middlewares.append(access_middleware)
     app.cleanup_ctx.append(_console_services)
+    from agent_console.admin.runtime import admin_settings_context
+
+    app.cleanup_ctx.append(admin_settings_context)
     app.on_shutdown.append(_close_live_pages)
     from agent_console.admin import views as admin_views
     from agent_console.agent import views as agent_views
+    from agent_console.linkage import views as linkage_views
     from agent_console.screenpop import views as pop_views
     from agent_console.ticketdesk import views as ticket_views
     from agent_console.views import home
     from agent_console.wallboard import views as wallboard_views
 
-    for area in (home, agent_views, pop_views, ticket_views, wallboard_views, admin_views):
+    for area in (home, agent_views, pop_views, ticket_views, wallboard_views, admin_views,
+                 linkage_views):
         area.add_routes(app.router)
     app.router.add_static("/static/", STATIC, name="static", append_version=True)
     return console

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "calls.models",
     "agent_console.auth.models",
     "agent_console.audit.models",
+    "agent_console.admin.models",
     "knowledge.models",
     "recordings.models",
     "transfer.models",

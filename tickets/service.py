@@ -72,6 +72,16 @@ class TicketService:
                 dept.name, dept.active = name, True
         return DepartmentRef(code, name)
 
+    async def set_department_active(self, code: str, active: bool) -> DepartmentRef:
+        """Deactivate (or reactivate) a department: dispatch forms stop offering it, history keeps it."""
+        code = str(code).strip()
+        async with self._sessions() as session, session.begin():
+            dept = (await session.execute(select(Department).where(Department.code == code))).scalar_one_or_none()
+            if dept is None:
+                raise UnknownDepartment(code)
+            dept.active = bool(active)
+            return DepartmentRef(dept.code, dept.name)
+
     async def list_departments(self) -> list[DepartmentRef]:
         """Active departments, for dispatch forms."""
         async with self._sessions() as session:

@@ -20,6 +20,14 @@ class AccountError(ValueError):
     error_id = "account.invalid"
 
 
+class UserExists(AccountError):
+    error_id = "account.exists"
+
+
+class UnknownUser(AccountError):
+    error_id = "account.unknown"
+
+
 def check_phone_interface(value: str | None) -> str | None:
     if value is None or value == "":
         return None
@@ -39,19 +47,24 @@ class AccountService:
             self._dummy = self._hasher.hash("no such user, no such password")
         return self._dummy
 
-    async def add_user(self, username: str, password: str, roles: Iterable[str], display_name: str = "",
-                       phone_interface: str | None = None) -> User:
+    @staticmethod
+    def check_roles(roles: Iterable[str]) -> list[str]:
         roles = sorted(set(roles))
         unknown = [r for r in roles if r not in ROLES]
         if not roles or unknown:
             raise AccountError(f"roles must be a non-empty subset of {', '.join(ROLES)}; got {roles}")
+        return roles
+
+    async def add_user(self, username: str, password: str, roles: Iterable[str], display_name: str = "",
+                       phone_interface: str | None = None) -> User:
+        roles = self.check_roles(roles)
         if not username.isascii() or not username.replace("_", "").replace("-", "").isalnum() or len(username) > 64:
             raise AccountError(f"username {username!r}: expected letters, digits, '-' or '_' (at most 64)")
         check_strength(password)
         phone_interface = check_phone_interface(phone_interface)
         async with self._sessions() as session, session.begin():
             if await session.scalar(select(User.id).where(User.username == username)) is not None:
-                raise AccountError(f"user {username!r} already exists")
+                raise UserExists(f"user {username!r} already exists")
             user = User(username=username, display_name=display_name or username,
                         password_hash=self._hasher.hash(password), roles=",".join(roles),
                         phone_interface=phone_interface)
@@ -82,8 +95,48 @@ class AccountService:
         """Bind (or unbind, with None) the phone the console logs this agent into queues with."""
         phone_interface = check_phone_interface(phone_interface)
         async with self._sessions() as session, session.begin():
-            user = await session.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise AccountError(f"user {username!r} does not exist")
+            user = await self._existing(session, username)
             user.phone_interface = phone_interface
+        return user
+
+    async def get_by_name(self, username: str) -> User | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(User).where(User.username == username))
+
+    async def set_roles(self, username: str, roles: Iterable[str]) -> User:
+        roles = self.check_roles(roles)
+        async with self._sessions() as session, session.begin():
+            user = await self._existing(session, username)
+            user.roles = ",".join(roles)
+        return user
+
+    async def set_display_name(self, username: str, display_name: str) -> User:
+        display_name = display_name.strip()
+        if not display_name or len(display_name) > 64:
+            raise AccountError("display name: 1-64 characters")
+        async with self._sessions() as session, session.begin():
+            user = await self._existing(session, username)
+            user.display_name = display_name
+        return user
+
+    async def set_active(self, username: str, active: bool) -> User:
+        """Disable or enable an account; the caller ends a disabled user's sessions (SessionStore.destroy_user)."""
+        async with self._sessions() as session, session.begin():
+            user = await self._existing(session, username)
+            user.active = bool(active)
+        return user
+
+    async def set_password(self, username: str, password: str) -> User:
+        check_strength(password)
+        digest = await asyncio.to_thread(self._hasher.hash, password)
+        async with self._sessions() as session, session.begin():
+            user = await self._existing(session, username)
+            user.password_hash = digest
+        return user
+
+    @staticmethod
+    async def _existing(session, username: str) -> User:
+        user = await session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise UnknownUser(f"user {username!r} does not exist")
         return user

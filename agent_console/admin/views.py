@@ -125,3 +125,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/admin/lines", save_line, name="admin-lines-save")
     router.add_get("/admin/lines/preview", preview_lines, name="admin-lines-preview")
     router.add_post("/admin/lines/apply", apply_lines, name="admin-lines-apply")
+    from . import departments, pauses, rules, users
+
+    for area in (departments, users, pauses, rules):
+        area.add_routes(router)

@@ -51,9 +51,6 @@ def make_config(tmp_path: Path, *, ami_port: int = 5038, agi_port: int = 0, max_
 
 
 async def create_schema(url: str) -> None:
-    import agent_console.audit.models  # noqa: F401
-    import agent_console.auth.models  # noqa: F401
-
     load_metadata()
     engine = make_engine(url)
     async with engine.begin() as conn:
