@@ -60,11 +60,20 @@ class ErrorCount(logging.Handler):
         self.messages.append(f"{record.levelname} {record.name}: {record.getMessage()}")
 
 
+# The bench hangs every call up as soon as it has left the FastAGI script, so a call answered in
+# that instant is gone before the recorder's MixMonitor arrives: Asterisk answers exactly that.
+# The catalogue then (rightly) flags those calls' recordings as missing.
+EXPECTED = re.compile(r"WARNING recordings\.recorder: (recordings\.start_failed .*MixMonitor: No such channel"
+                      r"|recordings\.finished .* state=missing size=None duration=None)")
+
+
 def log_problems(path: Path, offset: int) -> list[str]:
     """WARNING/ERROR lines the child logged after `offset`, grouped by message shape."""
     text = path.read_bytes()[offset:].decode("utf-8", "replace")
     shapes: dict[str, int] = {}
     for line in text.splitlines():
+        if EXPECTED.search(line):
+            continue
         if " WARNING " in line or " ERROR " in line or "Traceback" in line:
             shape = re.sub(r"\d+", "#", line.split(" ", 2)[-1])[:160]
             shapes[shape] = shapes.get(shape, 0) + 1
@@ -119,6 +128,11 @@ async def measure(impl: str, n: int, workdir: Path, opts: Options, asterisk_dir:
         await pbx_side.drain(standin, run, outcomes, max(10.0, opts.deadline / 4))
         settled = await child.ask({"op": "settle"}, timeout=90)
         after = await child.ask({"op": "stats"}, timeout=60)
+        for _ in range(50):  # per-call follow-ups (recording checks, call log writes) end a little later
+            if after["tasks"] <= before["tasks"]:
+                break
+            await asyncio.sleep(0.1)
+            after = await child.ask({"op": "stats"}, timeout=60)
         pbx_cpu = time.process_time() - pbx_cpu
         calls = (await child.ask({"op": "dump"}, timeout=60))["calls"]
         problems += log_problems(child.log_path, offset)
