@@ -30,7 +30,6 @@ from pathlib import Path
 
 from bench.ivr_load import pbx_side
 from bench.ivr_load.procs import Child, ChildFailed
-from bench.ivr_load.citizens import Switchboard
 from bench.ivr_load.report import Figures, kind_figures, print_table, slowest_steps
 
 WARMUP_CALLS = 4
@@ -43,7 +42,6 @@ class Options(argparse.Namespace):
     time_scale: float
     talk_time: float
     database_url: str | None
-    stock_citizens: bool
     profile_engine: Path | None
     deadline: float
     seed: int
@@ -113,17 +111,16 @@ async def measure(impl: str, n: int, workdir: Path, opts: Options, asterisk_dir:
                   errors: ErrorCount) -> tuple[Figures, Path]:
     child, standin, asterisk_dir = await start_child(impl, n, workdir, opts, asterisk_dir)
     rng = random.Random(opts.seed)
-    board = None if opts.stock_citizens else Switchboard(standin.pbx)
     problems: list[str] = []
     try:
-        warm, outcomes = await pbx_side.run_calls(standin, WARMUP_CALLS, rng, board, deadline=30)
+        warm, outcomes = await pbx_side.run_calls(standin, WARMUP_CALLS, rng, deadline=30)
         await pbx_side.drain(standin, warm, outcomes, 10)
         await child.ask({"op": "reset"})
         errors.messages.clear()
         offset = child.log_path.stat().st_size
         before = await child.ask({"op": "stats"})
         pbx_cpu = time.process_time()
-        run, outcomes = await pbx_side.run_calls(standin, n, rng, board, deadline=opts.deadline)
+        run, outcomes = await pbx_side.run_calls(standin, n, rng, deadline=opts.deadline)
         in_script = await child.ask({"op": "stats"}, timeout=60)
         await pbx_side.drain(standin, run, outcomes, max(10.0, opts.deadline / 4))
         settled = await child.ask({"op": "settle"}, timeout=90)
@@ -221,8 +218,6 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--database-url", default=None, help="engine database (default: SQLite in a temp dir)")
     parser.add_argument("--deadline", type=float, default=None, help="seconds for N calls to leave the script")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--stock-citizens", action="store_true",
-                        help="place calls with the stand-in's Citizen.place (one Pbx listener per call)")
     parser.add_argument("--profile-engine", type=Path, default=None, metavar="FILE",
                         help="cProfile the engine child (last run wins) into FILE")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")

@@ -17,7 +17,6 @@ from pathlib import Path
 from asterisk_standin.people import CallOutcome, Citizen
 from asterisk_standin.standin import Standin
 from asterisk_standin.traffic import TrafficPlan, make_agents
-from bench.ivr_load.citizens import Switchboard, place as place_citizen
 
 LINES = ("12345", "12315")  # direct (agents free) / intake (dedicated queue, nobody logged in)
 GENERAL_QUEUE = "hotline-general"
@@ -57,23 +56,23 @@ def point_agi(standin: Standin, port: int) -> None:
     standin.pbx.agi_map[("127.0.0.1", 4573)] = ("127.0.0.1", port)
 
 
-def place(standin: Standin, count: int, rng: random.Random, board: Switchboard | None) -> list[CallOutcome]:
+def place(standin: Standin, count: int, rng: random.Random) -> list[CallOutcome]:
     """No script: callers wait in their queue until `drain` hangs them up."""
     outcomes = []
     for i in range(count):
         name = rng.choice(SURNAMES) + rng.choice(("先生", "女士"))
         citizen = Citizen(f"13{rng.randint(100000000, 999999999)}", name, dialed=LINES[i % 2], context="from-trunk")
-        outcomes.append(place_citizen(citizen, standin.pbx, board))
+        outcomes.append(citizen.place(standin.pbx))
     return outcomes
 
 
-async def run_calls(standin: Standin, count: int, rng: random.Random, board: Switchboard | None, *,
+async def run_calls(standin: Standin, count: int, rng: random.Random, *,
                     deadline: float) -> tuple[PbxRun, list[CallOutcome]]:
     """Place `count` calls at once; return once each has left the script (or at the deadline)."""
     run = PbxRun(count, 0.0)
     standin.pbx.add_listener(run.count_event)
     started = time.perf_counter()
-    outcomes = place(standin, count, rng, board)
+    outcomes = place(standin, count, rng)
     last_out = started
     pending = set(range(count))
     limit = started + deadline
