@@ -1,7 +1,8 @@
 """Recording every answered call, following Asterisk's own events into the catalogue.
 
-On `AgentConnect` the engine asks Asterisk (AMI `MixMonitor`, options `b`: only while bridged,
-as in trace 06) to record the queue caller's channel, which stays in the call through
+On `AgentConnect` (or, for calls the IVR sends straight to a sub-center or an emergency line,
+the `DialEnd ANSWER` of that Dial) the engine asks Asterisk (AMI `MixMonitor`, options `b`: only
+while bridged, as in trace 06) to record the caller's channel, which stays in the call through
 transfers and conferences; the file name is absolute, under the configured directory. The
 catalogue changes only on Asterisk's events: `MixMonitorStart` confirms, `MixMonitorMute`
 State 1/0 opens/closes a pause (the file keeps running time: muted stretches are silence),
@@ -34,7 +35,10 @@ from .naming import is_inside, recording_path
 log = logging.getLogger(__name__)
 
 Send = Callable[..., Awaitable[object]]
-_CALL_VARS = {"HOTLINE_LINE": "line", "HOTLINE_TICKET": "ticket"}
+_CALL_VARS = {"HOTLINE_LINE": "line", "HOTLINE_TICKET": "ticket", "HOTLINE_ACTION": "action"}
+# Calls the IVR sends straight to a number (Dial in the dialplan, no queue): recorded when that
+# Dial is answered, since no AgentConnect will come.
+_DIALED_ACTIONS = frozenset({"subcenter", "emergency"})
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,22 @@ class Recorder:
             for act in [a for a in self.active.values() if a.server == server and a.linkedid == key[1]]:
                 await self.catalogue.set_ticket(act.recording_id, e.value)
 
-    async def _on_AgentConnect(self, e: ev.AgentConnect) -> None:
+    async def _on_DialEnd(self, e: ev.DialEnd) -> None:
         info = e.channel
-        if not self.settings.enabled or info is None or not info.linkedid:
+        if e.dial_status != "ANSWER" or info is None or info.uniqueid != info.linkedid:
+            return  # only the citizen's own channel dialing out (queue legs are Local/agent dials)
+        call = self._calls.get((e.server or "", info.linkedid), {})
+        if call.get("action") in _DIALED_ACTIONS:
+            dest = e.dest.channel if e.dest else ""
+            await self._start(e.server or "", info, queue=None, interface=dest.rsplit("-", 1)[0], member=dest)
+
+    async def _on_AgentConnect(self, e: ev.AgentConnect) -> None:
+        if e.channel is not None:
+            await self._start(e.server or "", e.channel, queue=e.queue, interface=e.interface, member=e.member_name)
+
+    async def _start(self, server: str, info, *, queue: str | None, interface: str, member: str) -> None:
+        if not self.settings.enabled or not info.linkedid:
             return
-        server = e.server or ""
         if (server, info.channel) in self.active:
             return  # already recorded (re-queued after a failed transfer): one file per channel
         now = self._clock()
@@ -121,10 +136,10 @@ class Recorder:
         path = self._free_path(recording_path(self.settings.root, info.linkedid, now, self.settings.zone))
         view = await self.catalogue.open(
             server=server, linkedid=info.linkedid, channel=info.channel, file_path=str(path), started_at=now,
-            line=call.get("line"), queue=e.queue, agent_interface=e.interface, agent_name=e.member_name,
+            line=call.get("line"), queue=queue, agent_interface=interface, agent_name=member,
             caller_number=info.caller_id_num if info.caller_id_num.isdigit() else None,
             ticket_number=call.get("ticket"))
-        self.active[(server, info.channel)] = Active(view.id, server, info.channel, info.linkedid, e.interface)
+        self.active[(server, info.channel)] = Active(view.id, server, info.channel, info.linkedid, interface)
         try:
             await self._send(server, "MixMonitor", {"Channel": info.channel, "File": str(path),
                                                     "Options": self.settings.options})

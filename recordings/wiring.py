@@ -24,7 +24,7 @@ from .schedule import RetentionSchedule
 from .settings import RecordingsSettings
 
 log = logging.getLogger(__name__)
-EVENTS = ("AgentConnect", "MixMonitorStart", "MixMonitorStop", "MixMonitorMute", "VarSet", "Hangup")
+EVENTS = ("AgentConnect", "DialEnd", "MixMonitorStart", "MixMonitorStop", "MixMonitorMute", "VarSet", "Hangup")
 
 
 def setup_recordings(app: web.Application, settings: RecordingsSettings | None = None) -> Recordings:

@@ -151,10 +151,13 @@ class FixedTranscriber:
 
 
 async def test_emergency_words_route_the_call_to_119_and_log_the_linkage(tmp_path):
-    async with running_hotline(tmp_path, services={"transcriber": FixedTranscriber("我家楼下着火了，快来人")}) as hotline:
+    async with running_hotline(tmp_path, services={"transcriber": FixedTranscriber("我家楼下着火了，快来人")},
+                               config={"recordings": {"directory": str(tmp_path / "rec")}}) as hotline:
         fire = hotline.add_agent("PJSIP/119@emergency-trunk", "119指挥中心", talk_time=1.0)
-        await hotline.finished(hotline.call(citizen("13800138009", "12345", script=[speak(_silence(tmp_path), 0.0)])))
+        out = await hotline.finished(hotline.call(citizen("13800138009", "12345",
+                                                          script=[speak(_silence(tmp_path), 0.0)])))
         assert fire.calls == 1
+        await _recorded(hotline, out.linkedid)
         (ticket,) = await _tickets_of(hotline, "13800138009")
         assert ticket.urgency.value == "life_property"
         history = await hotline.engine.services["tickets"].history(ticket.number)
@@ -193,6 +196,21 @@ async def test_chinese_caller_name_reaches_the_engine_whole(tmp_path):
         await _until(lambda: any(a.in_call for a in floor.agents.values()))
         await hotline.finished(out)
         assert out.agistatus == "SUCCESS"
+
+
+async def _recorded(hotline, linkedid: str):
+    """The call's recording, once the catalogue has checked its file."""
+    from recordings.catalogue import Search
+    from recordings.models import State
+
+    catalogue = hotline.engine.services["recordings"].catalogue
+    async with asyncio.timeout(10):
+        while True:
+            rows = [r for r in await catalogue.search(Search(number="")) if r.linkedid == linkedid]
+            if rows and rows[0].state is State.COMPLETE:
+                assert Path(rows[0].file_path).exists() and rows[0].size_bytes
+                return rows[0]
+            await asyncio.sleep(0.05)
 
 
 def _silence(tmp_path: Path) -> Path:
