@@ -4,7 +4,6 @@
   "use strict";
   var box = document.getElementById("calltools");
   if (!box) { return; }
-  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var labels = JSON.parse(box.getAttribute("data-labels"));
   var desk = document.getElementById("desk");
   var pollMs = Math.max(250, parseInt(desk && desk.getAttribute("data-poll-ms"), 10) || 2000);
@@ -16,23 +15,7 @@
   var recTimer = null;
   function $(id) { return document.getElementById(id); }
 
-  function send(method, url, body) {
-    var options = {method: method, credentials: "same-origin",
-                   headers: {"Accept": "application/json", "X-CSRF-Token": csrf}};
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
-      if (response.status === 401) {
-        window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
-        throw new Error("session");
-      }
-      return response.json().catch(function () {
-        return {ok: false, error: {message: "服务器返回了无法识别的内容（HTTP " + response.status + "）"}};
-      });
-    });
-  }
+  var send = window.hotlineApi.send;
 
   function showError(message) {
     $("calltools-error").textContent = message || "";

@@ -4,28 +4,11 @@
   "use strict";
   var box = document.getElementById("kb");
   if (!box) { return; }
-  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var suggestedFor = null;   // the transcript the suggestions shown were computed from
   var linkedid = null;
   function $(id) { return document.getElementById(id); }
 
-  function send(method, url, body) {
-    var options = {method: method, credentials: "same-origin",
-                   headers: {"Accept": "application/json", "X-CSRF-Token": csrf}};
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
-      if (response.status === 401) {
-        window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
-        throw new Error("session");
-      }
-      return response.json().catch(function () {
-        return {ok: false, error: {message: "服务器返回了无法识别的内容（HTTP " + response.status + "）"}};
-      });
-    });
-  }
+  var send = window.hotlineApi.send;
 
   function insert(answer) {
     var reply = $("t-reply");
