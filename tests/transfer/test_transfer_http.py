@@ -206,4 +206,5 @@ async def test_given_setup_transfer_called_twice_when_building_then_routes_are_a
     setup_transfer(app)
     setup_transfer(app)
     paths = [r.canonical for r in app.router.resources() if r.canonical.startswith("/transfer")]
-    assert sorted(paths) == sorted(set(paths)) and len(paths) == 5
+    assert sorted(paths) == sorted(set(paths))
+    assert {"/transfer/emergency", "/transfer/subcenter", "/transfer/ledger"} <= set(paths)
