@@ -65,7 +65,8 @@ class ServiceLevel:
         return cutoff
 
     def figures(self, queue: str | None) -> dict:
-        """Percentages are None while nothing has been offered (a wallboard shows '—', not 100 %)."""
+        """Percentages are over decided calls (answered or abandoned): a caller still waiting is
+        neither a success nor a failure yet. None while nothing is decided (the wallboard shows '—')."""
         self._prune()
         if queue is not None:
             events = self._queue_events.get(queue, ())
@@ -78,11 +79,14 @@ class ServiceLevel:
             answered = [c.answered_after for c in calls if c.answered_after is not None]
             abandoned = sum(1 for c in calls if c.abandoned)
 
+        decided = len(answered) + abandoned
+
         def pct(n: int) -> float | None:
-            return round(100.0 * n / offered, 1) if offered else None
+            return round(100.0 * n / decided, 1) if decided else None
 
         figures = {
             "offered": offered, "answered": len(answered), "abandoned": abandoned,
+            "waiting_or_in_progress": max(0, offered - decided),
             "answered_15s_pct": pct(sum(1 for w in answered if w <= ANSWER_TARGET_S)),
             "abandoned_pct": pct(abandoned),
             "connection_rate_pct": pct(len(answered)),

@@ -131,3 +131,18 @@ async def test_resync_replaces_stale_state_with_what_asterisk_reports():
     assert len(reported) >= 3 and "张伟" in reported
     assert {c.caller_name for c in floor.waiting("lab-wait")} == reported
     assert floor.resyncs == 1
+
+
+def test_callers_still_waiting_do_not_count_against_the_connection_rate():
+    from queues.service_level import ServiceLevel
+
+    clock = Clock()
+    sl = ServiceLevel(clock)
+    for i in range(4):
+        sl.offered("hotline-general", f"call.{i}")
+    sl.answered("hotline-general", "call.0", 5)
+    figures = sl.figures(None)
+    assert figures["offered"] == 4 and figures["waiting_or_in_progress"] == 3
+    assert figures["connection_rate_pct"] == 100.0 and figures["answered_15s_pct"] == 100.0
+    sl.abandoned("hotline-general", "call.1", 40)
+    assert sl.figures(None)["connection_rate_pct"] == 50.0
