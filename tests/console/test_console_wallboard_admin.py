@@ -85,14 +85,15 @@ async def test_given_callers_and_agents_when_the_supervisor_reads_the_board_then
     assert (board["center"]["waiting"], board["center"]["service"]["missed"]) == (
         1, ["abandoned_pct", "answered_15s_pct", "connection_rate_pct"])
     figures = board["center"]["service"]["figures"]
-    assert figures["abandoned_pct"] == {"label": "放弃率", "value": 50.0, "target": 5.0, "missed": True}
+    # one caller still waiting, one abandoned: of the decided calls, all were abandoned
+    assert figures["abandoned_pct"] == {"label": "放弃率", "value": 100.0, "target": 5.0, "missed": True}
     assert figures["answered_15s_pct"]["missed"] is True and figures["answered_15s_pct"]["value"] == 0.0
     (queue,) = board["queues"]
     assert (queue["name"], queue["label"], queue["waiting"]) == ("hotline-general", "12345 总坐席 general pool", 1)
     assert {s["state"]: s["count"] for s in queue["agents"]} == {"talking": 0, "ringing": 0, "idle": 1, "paused": 1,
                                                                  "unavailable": 0}
     paused = next(a for a in board["agents"] if a["interface"] == "PJSIP/8102")
-    assert (paused["state_label"], paused["paused_reason"]) == ("示忙", "午休") and paused["seconds"] >= 0
+    assert (paused["state_label"], paused["paused_reason"]) == ("示忙", "午休") and paused["since"] is not None
     assert "13900000001" not in str(board)  # callers' numbers never reach the board whole
 
     page = await (await lead.get("/wallboard")).text()
