@@ -116,6 +116,8 @@ class ConsoleSection(_Section):
 class SpeechSection(_Section):
     model_path: Path | None = None
     pool_size: int = Field(2, ge=1, le=64)
+    # how often intake audio left "transcript pending" (speech was off) is transcribed later
+    sweep_minutes: float = Field(5.0, gt=0, le=1440)
 
 
 class EmergencySection(_Section):

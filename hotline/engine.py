@@ -78,6 +78,26 @@ async def _speech(app: web.Application) -> AsyncIterator[None]:
     await transcriber.aclose()
 
 
+async def _transcript_sweep(app: web.Application) -> AsyncIterator[None]:
+    """Fill in transcripts left pending while speech was off (apscheduler interval job)."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from ivr.speech.sweep import transcribe_pending
+
+    engine = app[ENGINE]
+    transcriber = engine.services.get("transcriber")
+    if not getattr(transcriber, "available", False):
+        yield
+        return
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(transcribe_pending, "interval", args=(engine.services["tickets"], transcriber),
+                      minutes=engine.config.speech.sweep_minutes, id="transcript-sweep",
+                      next_run_time=utc_now(), coalesce=True, max_instances=1)
+    scheduler.start()
+    yield
+    scheduler.shutdown(wait=False)
+
+
 async def _ami(app: web.Application) -> AsyncIterator[None]:
     """One AMI client per Asterisk; the live floor follows their events and resyncs on every connect."""
     from hotline.ami_wiring import make_clients
@@ -143,6 +163,7 @@ def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_ro
     app.cleanup_ctx.append(_services)
     if telephony:
         app.cleanup_ctx.append(_speech)
+        app.cleanup_ctx.append(_transcript_sweep)
         app.cleanup_ctx.append(_ami)
         app.cleanup_ctx.append(_routes)
         app.cleanup_ctx.append(_fastagi)

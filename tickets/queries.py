@@ -20,7 +20,7 @@ from tickets.models import Ticket, TicketEvent
 MAX_LIMIT = 500
 
 
-def _with_departments(stmt: Select) -> Select:
+def with_departments(stmt: Select) -> Select:
     return stmt.options(selectinload(Ticket.lead_department), selectinload(Ticket.co_departments))
 
 
@@ -28,7 +28,7 @@ async def load_ticket(session: AsyncSession, number: str, *, lock: bool = False)
     """With lock=True the row stays ours until commit: FOR UPDATE on PostgreSQL; SQLite has no
     row locks, so a no-op UPDATE takes the database write lock before we read."""
     number = str(number).strip()
-    stmt = _with_departments(select(Ticket).where(Ticket.number == number))
+    stmt = with_departments(select(Ticket).where(Ticket.number == number))
     if lock and session.get_bind().dialect.name == "sqlite":
         await session.execute(update(Ticket).where(Ticket.number == number).values(version=Ticket.version))
     elif lock:
@@ -90,14 +90,14 @@ async def search_tickets(
         stmt = stmt.where(Ticket.created_at >= since)
     if until is not None:
         stmt = stmt.where(Ticket.created_at < until)
-    stmt = _with_departments(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
+    stmt = with_departments(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
     return list((await session.execute(stmt)).scalars())
 
 
 async def overdue_tickets(session: AsyncSession, now: datetime) -> list[tuple[Ticket, str, datetime]]:
     """(ticket, 'accept' | 'complete', due) for every deadline passed and not met, earliest first."""
     open_codes = [s.value for s in OPEN_STATUSES]
-    stmt = _with_departments(select(Ticket).where(or_(
+    stmt = with_departments(select(Ticket).where(or_(
         and_(Ticket.status == Status.DISPATCHED.value, Ticket.accept_due < now),
         and_(Ticket.status.in_(open_codes), Ticket.complete_due < now),
     )))

@@ -22,7 +22,7 @@ from tickets.errors import ConcurrentUpdate, InvalidField, UnknownDepartment, Wr
 from tickets.lifecycle import next_status
 from tickets.models import Department, Ticket, TicketEvent
 from tickets.numbering import next_number, shanghai_day
-from tickets.queries import load_events, load_ticket, overdue_tickets, search_tickets
+from tickets.queries import with_departments, load_events, load_ticket, overdue_tickets, search_tickets
 from tickets.validation import clean_actor, clean_text, normalize_caller
 from tickets.views import DepartmentRef, EventView, OverdueItem, TicketView
 from tickets.workcalendar import WorkCalendar
@@ -258,6 +258,15 @@ class TicketService:
         async with self._sessions() as session:
             ticket = await load_ticket(session, number)
             return [EventView.of(e) for e in await load_events(session, ticket.id)]
+
+    async def pending_transcripts(self, limit: int = 50) -> list[TicketView]:
+        """Tickets whose audio is kept but not yet transcribed (speech was off), oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(with_departments(
+                select(Ticket).where(Ticket.transcript_status == TranscriptStatus.PENDING.value,
+                                     Ticket.audio_ref.is_not(None))
+                .order_by(Ticket.created_at).limit(limit)))
+            return [TicketView.of(t) for t in rows]
 
     async def search(self, *, number: str | None = None, caller: str | None = None,
                      text: str | None = None, status: str | Iterable[str] | None = None,
