@@ -77,9 +77,9 @@ async def seed(services: dict) -> list:
     lines = services["lines"]
     if not await lines.list():
         await lines.import_csv()
-    for number, name, department in (("scjgj", "市场监督管理局", ""), ("swj", "税务局", ""),
-                                     ("gdgs", "供电公司", ""), ("cgj", "城市管理局", ""), ("sthjj", "生态环境局", "")):
-        await services["tickets"].add_department(number, name)
+    for code, name in (("scjgj", "市场监督管理局"), ("swj", "税务局"), ("gdgs", "供电公司"),
+                       ("cgj", "城市管理局"), ("sthjj", "生态环境局")):
+        await services["tickets"].add_department(code, name)
     for username, display, roles, password, phone in DEMO_ACCOUNTS:
         try:
             await services["accounts"].add_user(username, password, roles, display, phone_interface=phone)
