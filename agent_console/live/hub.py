@@ -2,14 +2,22 @@
 
 Any number of floor events inside one batch window become at most one message per page,
 and only when what that page shows has changed. A periodic tick also runs without events,
-so an expired session is closed (the page then returns to login) and durations move on.
+so an expired session is closed (the page then returns to login).
+
+Views carry `since` timestamps, never counters that move every second, so a view's bytes only
+change when the floor does. Pages that share a view (every wallboard) name it with the same
+`view_key`: it is rendered and serialised once per flush and they all get those bytes. A page
+with a `delta` function gets its full view first and then only what changed since the view it
+shows (a wallboard's few changed agent rows instead of ~125 KB); views must not be mutated
+after rendering. The flush yields to the loop every `yield_every` pages so AMI ingest never
+waits behind a whole floor, and the batch window counts from the flush's start.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,21 +36,28 @@ class Subscriber:
     expires_at: datetime
     last: str = ""
     sent: int = field(default=0)
+    view_key: Hashable | None = None  # pages with the same key show the same view: one render per flush
+    delta: Callable[[object, object], object | None] | None = None  # (shown, current) -> message, None: no change
+    shown: object | None = None  # the view this page shows (after its first message) when `delta` is set
 
 
 class LiveHub:
     def __init__(self, clock: Callable[[], datetime], *, batch_seconds: float = 0.25, tick_seconds: float = 5.0,
-                 send_timeout: float = 2.0, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 send_timeout: float = 2.0, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 yield_every: int = 25, monotonic: Callable[[], float] | None = None) -> None:
         self._clock = clock
         self.batch_seconds = batch_seconds
         self.tick_seconds = tick_seconds
         self.send_timeout = send_timeout
         self._sleep = sleep
+        self.yield_every = max(1, yield_every)
+        self._monotonic = monotonic
         self._subscribers: set[Subscriber] = set()
         self._dirty = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.messages_sent = 0
         self.batches = 0
+        self.serialisations = 0
 
     def __len__(self) -> int:
         return len(self._subscribers)
@@ -91,6 +106,7 @@ class LiveHub:
 
     # --- flushing ----------------------------------------------------------------------------------
     async def _run(self) -> None:
+        monotonic = self._monotonic or asyncio.get_running_loop().time
         while True:
             try:
                 async with asyncio.timeout(self.tick_seconds):
@@ -98,27 +114,63 @@ class LiveHub:
             except TimeoutError:
                 pass
             self._dirty.clear()
+            started = monotonic()
             await self.flush()
-            await self._sleep(self.batch_seconds)  # the batch window: events meanwhile share the next flush
+            # the batch window counts from the flush's start: a slow flush must not stretch the cadence
+            await self._sleep(max(0.0, self.batch_seconds - (monotonic() - started)))
 
     async def flush(self) -> None:
         self.batches += 1
         now = self._clock()
-        for sub in list(self._subscribers):
+        shared: dict = {}
+        for n, sub in enumerate(list(self._subscribers), 1):
+            if sub not in self._subscribers:  # went away while the flush yielded
+                continue
             if sub.expires_at <= now:
                 await self._end(sub)
             else:
-                await self._push(sub)
+                await self._push(sub, shared)
+            if n % self.yield_every == 0:
+                await asyncio.sleep(0)
 
-    async def _push(self, sub: Subscriber) -> None:
+    def _message(self, sub: Subscriber, shared: dict) -> tuple[object, str | None]:
+        """(view, JSON to send or None when the page shows it already); raises when the view cannot render.
+
+        Within one flush, pages with the same view key share the render, and those that showed the
+        same previous view share the serialised message (the full view, or its delta).
+        """
+        key = sub.view_key
+        if key is None:
+            view = sub.render()
+        else:
+            if ("view", key) not in shared:
+                try:
+                    shared["view", key] = (sub.render(), None)
+                except Exception as exc:  # noqa: BLE001 - re-raised for every page on that view
+                    shared["view", key] = (None, exc)
+            view, failed = shared["view", key]
+            if failed is not None:
+                raise failed
+        base = sub.shown if sub.delta is not None else None
+        text_key = ("text", key, id(base))  # the entry holds `base`, so its id is not reused in this flush
+        if key is not None and text_key in shared:
+            return view, shared[text_key][1]
+        payload = view if base is None else sub.delta(base, view)
+        text = None if payload is None else json.dumps(payload, ensure_ascii=False)
+        self.serialisations += payload is not None
+        if key is not None:
+            shared[text_key] = (base, text)
+        return view, text
+
+    async def _push(self, sub: Subscriber, shared: dict | None = None) -> None:
         try:
-            text = json.dumps(sub.render(), ensure_ascii=False)
+            view, text = self._message(sub, shared if shared is not None else {})
         except Exception:  # noqa: BLE001 - one page's view must not stop the others
             log.exception("live view failed; closing that page's socket")
             self._subscribers.discard(sub)
             await sub.ws.close(code=WSCloseCode.INTERNAL_ERROR)
             return
-        if text == sub.last or sub.ws.closed:
+        if text is None or sub.ws.closed or (sub.delta is None and text == sub.last):
             return
         sub.last = text
         try:
@@ -129,5 +181,6 @@ class LiveHub:
             if not sub.ws.closed:
                 await sub.ws.close(code=WSCloseCode.TRY_AGAIN_LATER)
             return
+        sub.shown = view
         sub.sent += 1
         self.messages_sent += 1

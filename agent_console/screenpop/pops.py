@@ -22,6 +22,7 @@ from tickets.validation import mask_number, normalize_caller
 from tickets.views import format_local
 
 from .duplicates import duplicate_numbers, ticket_text
+from .index import PopIndex
 from .ivrpath import ivr_path
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class ScreenPops:
         self._services = services
         self._clock = clock
         self._changed = changed
-        self.pops: dict[tuple[str, str], Pop] = {}
+        self.pops = PopIndex()
         self._tasks: set[asyncio.Task] = set()
 
     # --- floor listener ----------------------------------------------------------------------
@@ -190,12 +191,13 @@ class ScreenPops:
     def pop_of(self, interface: str | None) -> Pop | None:
         if not interface:
             return None
-        found = [p for (_, i), p in self.pops.items() if i == interface]
-        return max(found, key=lambda p: p.opened_at) if found else None
+        return self.pops.latest(interface)
 
     def dismiss(self, interface: str | None, linkedid: str) -> bool:
-        for key, pop in list(self.pops.items()):
-            if key[1] == interface and pop.linkedid == linkedid:
+        if not interface:
+            return False
+        for key, pop in self.pops.at(interface):
+            if pop.linkedid == linkedid:
                 del self.pops[key]
                 self._changed()
                 return True

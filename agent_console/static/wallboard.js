@@ -1,4 +1,5 @@
-// 监控大屏: live over the websocket (batched by the server), polling while it reconnects. Text only.
+// 监控大屏: live over the websocket (batched by the server; after the first view only changed agent rows),
+// polling while it reconnects. Text only.
 (function () {
   "use strict";
   var board = document.getElementById("board");
@@ -6,6 +7,8 @@
   var SVG = "http://www.w3.org/2000/svg";
   var STATES = ["talking", "ringing", "idle", "paused", "unavailable"];
   var FIGS = ["answered_15s_pct", "abandoned_pct", "connection_rate_pct"];
+  // the server sends when a state began ("since"); this page counts the seconds on its own clock
+  var clockOffset = (Date.parse(board.getAttribute("data-server-now")) - Date.now()) || 0;
 
   function cell(row, value, cls) {
     var td = document.createElement("td");
@@ -16,15 +19,34 @@
   }
   function pct(f) { return f.value === null ? "—" : f.value + " %"; }
   function clear(el) { while (el.firstChild) { el.removeChild(el.firstChild); } }
+  function secondsSince(since) {
+    if (!since) { return null; }
+    return Math.max(0, Math.round((Date.now() + clockOffset - Date.parse(since)) / 1000));
+  }
   function duration(s) {
     if (s === null || s === undefined) { return "—"; }
     var m = Math.floor(s / 60), r = s % 60;
     return (m < 10 ? "0" : "") + m + ":" + (r < 10 ? "0" : "") + r;
   }
+  function showSince(el) {  // data-since + data-unit: a wait in seconds; without a unit: mm:ss
+    var since = el.getAttribute("data-since"), unit = el.getAttribute("data-unit");
+    var s = secondsSince(since);
+    if (unit !== null) { el.textContent = String(s === null ? 0 : s) + unit; } else { el.textContent = duration(s); }
+  }
+  function sinceCell(row, since, unit, cls) {
+    var td = cell(row, "", cls);
+    td.setAttribute("data-since", since || "");
+    if (unit !== null) { td.setAttribute("data-unit", unit); }
+    showSince(td);
+    return td;
+  }
+  function tick() { Array.prototype.forEach.call(board.querySelectorAll("[data-since]"), showSince); }
 
   function renderCenter(center) {
     document.getElementById("center-waiting").textContent = String(center.waiting);
-    document.getElementById("center-longest").textContent = Math.round(center.longest_wait) + " 秒";
+    var longest = document.getElementById("center-longest");
+    longest.setAttribute("data-since", center.longest_since || "");
+    showSince(longest);
     FIGS.forEach(function (key) {
       var tile = board.querySelector('.figure[data-figure="' + key + '"]');
       var f = center.service.figures[key];
@@ -41,7 +63,7 @@
       row.setAttribute("data-queue", q.name);
       cell(row, q.label + "（" + q.name + "）");
       cell(row, String(q.waiting), "waiting");
-      cell(row, String(Math.round(q.longest_wait)));
+      sinceCell(row, q.longest_since, "");
       q.agents.forEach(function (a) { cell(row, String(a.count), "st-" + a.state); });
       FIGS.forEach(function (key) {
         var f = q.service.figures[key];
@@ -51,21 +73,45 @@
     });
   }
 
+  var shown = {};  // interface -> the agent row this page shows (a delta changes a few)
+  function agentRow(a) {
+    var row = document.createElement("tr");
+    row.setAttribute("data-interface", a.interface);
+    cell(row, a.name);
+    cell(row, a.interface);
+    cell(row, a.state_label, "state state-" + a.state).setAttribute("data-testid", "agent-state");
+    cell(row, a.paused_reason || "");
+    sinceCell(row, a.since, null);
+    cell(row, String(a.calls_taken));
+    cell(row, a.queues.join("、"));
+    return row;
+  }
+  function byName(a, b) {
+    if (a.name !== b.name) { return a.name < b.name ? -1 : 1; }
+    return a.interface < b.interface ? -1 : (a.interface > b.interface ? 1 : 0);
+  }
   function renderAgents(agents) {
     var body = document.getElementById("agent-rows");
     clear(body);
-    agents.forEach(function (a) {
-      var row = document.createElement("tr");
-      row.setAttribute("data-interface", a.interface);
-      cell(row, a.name);
-      cell(row, a.interface);
-      cell(row, a.state_label, "state state-" + a.state).setAttribute("data-testid", "agent-state");
-      cell(row, a.paused_reason || "");
-      cell(row, duration(a.seconds));
-      cell(row, String(a.calls_taken));
-      cell(row, a.queues.join("、"));
-      body.appendChild(row);
+    shown = {};
+    agents.forEach(function (a) { shown[a.interface] = a; body.appendChild(agentRow(a)); });
+  }
+  function patchAgents(changed, gone) {
+    var body = document.getElementById("agent-rows");
+    var reorder = gone.length > 0;
+    gone.forEach(function (iface) { delete shown[iface]; });
+    changed.forEach(function (a) {
+      var old = shown[a.interface];
+      if (!old || old.name !== a.name) { reorder = true; }
+      shown[a.interface] = a;
+      if (!reorder) {
+        var row = body.querySelector('tr[data-interface="' + CSS.escape(a.interface) + '"]');
+        if (row) { body.replaceChild(agentRow(a), row); } else { reorder = true; }
+      }
     });
+    if (reorder) {
+      renderAgents(Object.keys(shown).map(function (k) { return shown[k]; }).sort(byName));
+    }
   }
 
   function renderChart(chart) {
@@ -112,7 +158,7 @@
   function render(data) {
     renderCenter(data.center);
     renderQueues(data.queues);
-    renderAgents(data.agents);
+    if (data.delta) { patchAgents(data.agents, data.gone || []); } else { renderAgents(data.agents); }
     renderChart(data.chart);
     document.getElementById("board-switch").hidden = data.connected !== false;
   }
@@ -143,5 +189,7 @@
       retryMs = Math.min(retryMs * 2, 15000);
     };
   }
+  tick();
+  setInterval(tick, 1000);
   if (window.WebSocket) { connect(); } else { poll(); }
 }());

@@ -1,9 +1,11 @@
 """Wallboard: the live floor's snapshot, labelled, with the targets marked and today's hourly chart.
 
-The floor part is computed at render time, once per change for all open wallboards (the hub
-renders every page on each flush): `changed` marks it stale, and without changes it is recomputed
-at most once a second so durations move on. The chart and the queue labels come from the database,
-re-read every `refresh_seconds` by one background task, never per page.
+The floor part is computed at render time, once per change for all open wallboards (they share
+one view key, so the hub renders and serialises it once per flush): `changed` marks it stale, and
+without changes it is recomputed at most once a second (the switch link may drop without a floor
+event). Durations travel as `since` timestamps (ISO 8601) and the page counts them up, so the view
+stays byte-identical while only time passes. The chart and the queue labels come from the
+database, re-read every `refresh_seconds` by one background task, never per page.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 
 STATE_ORDER = ("talking", "ringing", "idle", "paused", "unavailable")
 STATE_LABELS = {"talking": "通话中", "ringing": "振铃中", "idle": "空闲", "paused": "示忙", "unavailable": "离线"}
+VIEW_KEY = "wallboard"  # every wallboard page shows the same view
 FIGURE_LABELS = {"answered_15s_pct": f"{ANSWER_TARGET_S} 秒接通率", "abandoned_pct": "放弃率",
                  "connection_rate_pct": "24 小时接通率"}
 
@@ -90,25 +93,41 @@ class Wallboard:
         floor = self._services.get("floor")
         snapshot = floor.snapshot(mask_number) if floor is not None else {"queues": {}, "center": None,
                                                                           "agents": [], "callers": []}
+        waiting = floor.waiting() if floor is not None else []
         queues = []
         for name, q in sorted(snapshot["queues"].items()):
             queues.append({"name": name, "label": self.labels.get(name, name), "waiting": q["waiting"],
-                           "longest_wait": q["longest_wait"], "agents": _states(q["agents"]),
-                           "service": _figures(q["service"])})
+                           "longest_since": _oldest(c for c in waiting if c.queue == name),
+                           "agents": _states(q["agents"]), "service": _figures(q["service"])})
         center_states: dict[str, int] = {}
         for agent in snapshot["agents"]:
             center_states[agent["state"]] = center_states.get(agent["state"], 0) + 1
-        callers = snapshot["callers"]
-        center = {"waiting": len(callers), "longest_wait": max((c["waited"] for c in callers), default=0.0),
+        center = {"waiting": len(waiting), "longest_since": _oldest(waiting),
                   "agents": _states(center_states),
                   "service": _figures(snapshot["center"]) if snapshot["center"] else _figures({})}
+        members = floor.agents if floor is not None else {}
         agents = [{"name": a["name"], "interface": a["interface"], "state": a["state"],
                    "state_label": STATE_LABELS.get(a["state"], a["state"]), "paused_reason": a["paused_reason"],
-                   "seconds": a["seconds_in_state"], "queues": a["queues"], "calls_taken": a["calls_taken"]}
-                  for a in snapshot["agents"]]
+                   "since": _iso(getattr(members.get((a["server"], a["interface"])), "since", None)),
+                   "queues": a["queues"], "calls_taken": a["calls_taken"]}
+                  for a in sorted(snapshot["agents"], key=lambda a: (a["name"], a["interface"]))]
         connected = all(getattr(c, "ready", False) for c in self._ami.values())
         return {"center": center, "queues": queues, "agents": agents, "chart": self.chart,
                 "targets": TARGETS, "connected": connected}
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _oldest(callers) -> str | None:
+    """When the longest-waiting of these callers joined (the page shows how long ago that was)."""
+    return _iso(min((c.joined_at for c in callers), default=None))
+
+
+def seconds_since(since: str | None, now: datetime) -> int:
+    """Server-side rendering of a `since` (the first paint, before the script takes over)."""
+    return max(0, round((now - datetime.fromisoformat(since)).total_seconds())) if since else 0
 
 
 def _states(counts: dict[str, int]) -> list[dict]:

@@ -10,6 +10,9 @@ from agent_console.context import CONSOLE, actor, json_error, live_session
 from agent_console.render import page
 from hotline.engine import ENGINE
 
+from .board import VIEW_KEY, seconds_since
+from .delta import board_delta
+
 
 def _dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False)
@@ -18,9 +21,10 @@ def _dumps(obj) -> str:
 @requires("supervisor")
 async def wallboard_page(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
-    return page(request, "wallboard.html", {"board": console.wallboard.view(),
-                                            "poll_ms": int(console.settings.poll_seconds * 1000),
-                                            "server_now": request.app[ENGINE].clock().isoformat()})
+    board, now = console.wallboard.view(), request.app[ENGINE].clock()
+    return page(request, "wallboard.html", {"board": board, "poll_ms": int(console.settings.poll_seconds * 1000),
+                                            "longest_wait": seconds_since(board["center"]["longest_since"], now),
+                                            "server_now": now.isoformat()})
 
 
 @requires("supervisor")
@@ -43,7 +47,7 @@ async def wallboard_live(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
     await ws.prepare(request)
     sub = Subscriber(ws, console.wallboard.view, console.sessions.session_id(request.cookies[COOKIE]),
-                     live.expires_at)
+                     live.expires_at, view_key=VIEW_KEY, delta=board_delta)
     await console.hub.add(sub)
     try:
         async for _ in ws:

@@ -71,7 +71,8 @@ def test_given_ticket_errors_when_shown_to_the_agent_then_chinese_with_status():
 def test_given_many_wallboards_when_rendered_without_floor_changes_then_the_floor_is_read_once_a_second():
     reads = []
     floor = SimpleNamespace(snapshot=lambda mask: reads.append(1) or {"queues": {}, "center": None, "agents": [],
-                                                                      "callers": []})
+                                                                      "callers": []},
+                            waiting=lambda queue=None: [], agents={})
     ticks = iter([0.0, 0.1, 0.2, 0.3, 1.5])
     board = Wallboard({"floor": floor}, None, lambda: NOW, lambda: None, monotonic=lambda: next(ticks))
     first = board.view()
@@ -80,4 +81,4 @@ def test_given_many_wallboards_when_rendered_without_floor_changes_then_the_floo
     assert board.view() is not first and len(reads) == 2  # an AMI event: recomputed
     board.view()
     board.view()
-    assert len(reads) == 3                                # a second later: durations move on
+    assert len(reads) == 3                                # a second later: the switch link is re-read

@@ -117,6 +117,9 @@ async def test_given_a_citizen_calling_when_the_agent_takes_it_then_pop_ticket_a
         await agent.get_by_role("button", name="示忙：小休").click()
         await expect(agent_row.get_by_test_id("agent-state")).to_have_text("示忙")
         await expect(agent_row).to_contain_text("小休")
+        duration = agent_row.locator("td").nth(4)  # 持续: the page counts from `since`, no message per second
+        await expect(duration).to_have_text(re.compile(r"^\d\d:\d\d$"))
+        await expect(duration).not_to_have_text(await duration.text_content())
 
         # nobody free: the citizen leaves a spoken request, then waits in the queue
         citizen = Citizen("13800138021", HOSTILE_CALLER, dialed="12345", context="from-trunk",
@@ -124,6 +127,7 @@ async def test_given_a_citizen_calling_when_the_agent_takes_it_then_pop_ticket_a
         outcome = citizen.place(standin.pbx)
         await expect(lead.get_by_test_id("center-waiting")).to_have_text("1", timeout=20_000)
         await expect(lead.locator('#queue-rows tr[data-queue="hotline-general"] .waiting')).to_have_text("1")
+        await expect(lead.get_by_test_id("center-longest")).to_have_text(re.compile(r"^[1-9]\d* 秒$"))
 
         await agent.get_by_role("button", name="示闲").click()
         pop = agent.get_by_test_id("pop")
