@@ -6,6 +6,7 @@ import json
 from aiohttp import web
 
 from agent_console.auth.access import requires
+from agent_console.live.pages import serve_live_page
 from agent_console.context import CONSOLE, actor, json_error, live_session
 from agent_console.render import page
 from hotline.engine import ENGINE
@@ -111,38 +112,12 @@ async def unpause(request: web.Request) -> web.Response:
     return await _act(request, "unpause")
 
 
-def same_origin(request: web.Request) -> bool:
-    """Browsers send Origin on websocket handshakes; only this site's pages may open one."""
-    from urllib.parse import urlsplit
-
-    origin = request.headers.get("Origin")
-    return origin is not None and urlsplit(origin).netloc == request.host
-
-
 @requires("agent")
 async def agent_live(request: web.Request) -> web.StreamResponse:
     """The desk state pushed as it changes (batched by the hub); the page falls back to polling."""
-    from agent_console.auth.access import COOKIE
-    from agent_console.live.hub import Subscriber
-
-    console = request.app[CONSOLE]
-    if not same_origin(request):
-        await console.audit.record(actor(request), "access.cross_origin_ws", request.headers.get("Origin", "")[:200],
-                                   "denied")
-        return json_error("console.ws.cross_origin", "不允许跨站连接", 403)
-    live = live_session(request)
     desk = await desk_for(request)
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
-    await ws.prepare(request)
-    sub = Subscriber(ws, lambda: live_state(request, desk, live.user), console.sessions.session_id(request.cookies[COOKIE]),
-                     live.expires_at)
-    await console.hub.add(sub)
-    try:
-        async for _ in ws:  # the page only listens; anything it sends is ignored
-            pass
-    finally:
-        console.hub.remove(sub)
-    return ws
+    user = live_session(request).user
+    return await serve_live_page(request, lambda: live_state(request, desk, user))
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

@@ -6,7 +6,8 @@ import json
 from aiohttp import web
 
 from agent_console.auth.access import requires
-from agent_console.context import CONSOLE, actor, json_error, live_session
+from agent_console.live.pages import serve_live_page
+from agent_console.context import CONSOLE
 from agent_console.render import page
 from hotline.engine import ENGINE
 
@@ -34,27 +35,9 @@ async def wallboard_state(request: web.Request) -> web.Response:
 
 @requires("supervisor")
 async def wallboard_live(request: web.Request) -> web.StreamResponse:
-    from agent_console.agent.views import same_origin
-    from agent_console.auth.access import COOKIE
-    from agent_console.live.hub import Subscriber
-
-    console = request.app[CONSOLE]
-    if not same_origin(request):
-        await console.audit.record(actor(request), "access.cross_origin_ws", request.headers.get("Origin", "")[:200],
-                                   "denied")
-        return json_error("console.ws.cross_origin", "不允许跨站连接", 403)
-    live = live_session(request)
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
-    await ws.prepare(request)
-    sub = Subscriber(ws, console.wallboard.view, console.sessions.session_id(request.cookies[COOKIE]),
-                     live.expires_at, view_key=VIEW_KEY, delta=board_delta)
-    await console.hub.add(sub)
-    try:
-        async for _ in ws:
-            pass
-    finally:
-        console.hub.remove(sub)
-    return ws
+    """All wallboards share one rendered view per flush; after the first message only changes."""
+    return await serve_live_page(request, request.app[CONSOLE].wallboard.view, view_key=VIEW_KEY,
+                                 delta=board_delta)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
