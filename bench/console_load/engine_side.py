@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import time
 from pathlib import Path
 
 from aiohttp import web
 
-from bench.ivr_load.child import control_loop, read_message, say
+from bench.ivr_load.child import control_loop, read_message, run_child, say
 from bench.ivr_load.engine_side import engine_config, wait_ready
 
 PASSWORD = "bench-password-0000"
@@ -127,18 +126,7 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--agents", type=int, required=True, help="agent accounts (pages) to create")
     parser.add_argument("--wallboards", type=int, required=True)
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats of the whole child here")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.profile is None:
-        asyncio.run(main(args))
-        return
-    import cProfile
-
-    profiler = cProfile.Profile()
-    try:
-        profiler.runcall(asyncio.run, main(args))
-    finally:
-        profiler.dump_stats(args.profile)
+    run_child(main, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

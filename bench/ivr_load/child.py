@@ -6,6 +6,7 @@ threads of the child, so aiosqlite's worker thread counts), peak RSS is `ru_maxr
 from __future__ import annotations
 
 import asyncio
+import logging
 import json
 import resource
 import sys
@@ -114,3 +115,18 @@ async def control_loop(recorder: Recorder, status: Callable[[], Awaitable[dict]]
             say({"calls": recorder.dump()})
         else:
             say({"error": f"unknown op {op!r}"})
+
+
+def run_child(main, args) -> None:
+    """Run a child's `main(args)` under asyncio, profiled into `args.profile` when given."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if getattr(args, "profile", None) is None:
+        asyncio.run(main(args))
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        profiler.runcall(asyncio.run, main(args))
+    finally:
+        profiler.dump_stats(args.profile)
