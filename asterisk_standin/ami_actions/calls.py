@@ -162,19 +162,28 @@ async def hangup(server: AmiServer, s: AmiSession, req: Request) -> None:
         server.pbx.request_hangup(chan, 0, shown_cause=16)
 
 
-async def getvar(server: AmiServer, s: AmiSession, req: Request) -> None:
-    from ..dialplan_exec import resolve
-
+def _variable_and_channel(server: AmiServer, s: AmiSession, req: Request):
+    """Getvar/Setvar: the variable is required, the channel optional (global) but must exist."""
     var = req.get("Variable").strip()
     if not var:
         s.send(error(req.action_id, "No variable specified"))
-        return
+        return None
     chan = None
     if req.get("Channel").strip():
         chan = server.pbx.find_channel(req.get("Channel").strip())
         if chan is None:
             s.send(error(req.action_id, "No such channel"))
-            return
+            return None
+    return var, chan
+
+
+async def getvar(server: AmiServer, s: AmiSession, req: Request) -> None:
+    from ..dialplan_exec import resolve
+
+    found = _variable_and_channel(server, s, req)
+    if found is None:
+        return
+    var, chan = found
     value = resolve(server.pbx, chan, var)
     s.send(response("Success", req.action_id, ("Variable", var), ("Value", value)))
 
@@ -182,16 +191,10 @@ async def getvar(server: AmiServer, s: AmiSession, req: Request) -> None:
 async def setvar(server: AmiServer, s: AmiSession, req: Request) -> None:
     from ..dialplan_exec import set_variable
 
-    var = req.get("Variable").strip()
-    if not var:
-        s.send(error(req.action_id, "No variable specified"))
+    found = _variable_and_channel(server, s, req)
+    if found is None:
         return
-    chan = None
-    if req.get("Channel").strip():
-        chan = server.pbx.find_channel(req.get("Channel").strip())
-        if chan is None:
-            s.send(error(req.action_id, "No such channel"))
-            return
+    var, chan = found
     set_variable(server.pbx, chan, var, req.get("Value"))
     s.send(success(req.action_id, "Variable Set"))
 

@@ -18,20 +18,28 @@ if TYPE_CHECKING:
     from ..ami_wire import Request
 
 
+def _channel_and_exten(server: AmiServer, s: AmiSession, req: Request):
+    """The checks BlindTransfer and Atxfer share, answered with Asterisk's own errors."""
+    name, exten = req.get("Channel").strip(), req.get("Exten").strip()
+    if not name:
+        s.send(error(req.action_id, "No channel specified"))
+        return None
+    if not exten:
+        s.send(error(req.action_id, "No extension specified"))
+        return None
+    chan = server.pbx.find_channel(name)
+    if chan is None:
+        s.send(error(req.action_id, "Channel specified does not exist"))
+        return None
+    return chan, exten
+
+
 async def blind_transfer(server: AmiServer, s: AmiSession, req: Request) -> None:
     pbx, aid = server.pbx, req.action_id
-    name = req.get("Channel").strip()
-    if not name:
-        s.send(error(aid, "No channel specified"))
+    found = _channel_and_exten(server, s, req)
+    if found is None:
         return
-    exten = req.get("Exten").strip()
-    if not exten:
-        s.send(error(aid, "No extension specified"))
-        return
-    chan = pbx.find_channel(name)
-    if chan is None:
-        s.send(error(aid, "Channel specified does not exist"))
-        return
+    chan, exten = found
     context = req.get("Context").strip() or chan.context
     bridge = chan.bridge
     if bridge is None:
@@ -51,18 +59,10 @@ async def blind_transfer(server: AmiServer, s: AmiSession, req: Request) -> None
 async def atxfer(server: AmiServer, s: AmiSession, req: Request) -> None:
     """Atxfer only queues DTMF (feature code + Exten) on the channel (fact 27)."""
     pbx, aid = server.pbx, req.action_id
-    name = req.get("Channel").strip()
-    if not name:
-        s.send(error(aid, "No channel specified"))
+    found = _channel_and_exten(server, s, req)
+    if found is None:
         return
-    exten = req.get("Exten").strip()
-    if not exten:
-        s.send(error(aid, "No extension specified"))
-        return
-    chan = pbx.find_channel(name)
-    if chan is None:
-        s.send(error(aid, "Channel specified does not exist"))
-        return
+    chan, exten = found
     code = pbx.config.feature("atxfer")
     if not code:
         s.send(error(aid, "No attended transfer feature code found"))
