@@ -44,7 +44,12 @@ def parse_agi_url(url: str) -> tuple[str, int]:
 
 
 async def run_fastagi(pbx: Pbx, chan: Channel, url: str, args: list[str]) -> str:
-    """Run one FastAGI session; returns AGISTATUS (SUCCESS / FAILURE / HANGUP)."""
+    """Run one FastAGI session; returns AGISTATUS (SUCCESS / FAILURE / HANGUP).
+
+    As res_agi's run_agi: a command answered with RESULT_FAILURE on a live channel (STREAM FILE of
+    a missing file, `200 result=-1 endpos=0`; RECORD FILE that cannot write; any media command's
+    -1) does not end the session, but the session then ends with FAILURE (traces 03a + 03b).
+    """
     host, port = parse_agi_url(url)
     host, port = pbx.agi_map.get((host, port), (host, port))
     try:
@@ -67,7 +72,9 @@ async def run_fastagi(pbx: Pbx, chan: Channel, url: str, args: list[str]) -> str
             await writer.wait_closed()
         except (ConnectionError, OSError):
             pass
-    return "SUCCESS" if chan.alive else "HANGUP"
+    if not chan.alive:
+        return "HANGUP"
+    return "FAILURE" if session.failed else "SUCCESS"
 
 
 class AgiSession:
@@ -78,6 +85,7 @@ class AgiSession:
         self.writer = writer
         self.dead = False
         self.hangup_sent = False
+        self.failed = False
         self.commands = AgiCommands(pbx, chan, self)
 
     async def _send(self, text: str) -> None:
@@ -123,5 +131,7 @@ class AgiSession:
         self.pbx.chan_event("AGIExecStart", self.chan, ("CommandId", cmd_id), ("Command", text), privilege="agi,all")
         reply, code, result = await self.commands.dispatch(text, tokenize(text), self.dead or not self.chan.alive)
         await self._send(reply)
+        if code == -1 and (self.dead or self.chan.alive):
+            self.failed = True  # res_agi run_agi: a RESULT_FAILURE not caused by a hangup fails the session
         self.pbx.chan_event("AGIExecEnd", self.chan, ("CommandId", cmd_id), ("Command", text), ("ResultCode", code),
                             ("Result", result), privilege="agi,all")

@@ -318,3 +318,33 @@ async def test_speech_intake_with_the_test_model_attaches_a_transcript_to_the_dr
         else:
             assert ticket.transcript_status.value == "done"
             assert isinstance(ticket.transcript, str) and ticket.transcript.strip()
+
+
+def _after_hours_menus(tmp_path: Path) -> Path:
+    from ivr.frontend.menus import DEFAULT_MENUS
+
+    text = DEFAULT_MENUS.read_text(encoding="utf-8").replace(
+        '# after_hours = { menu = "after-hours", hours = "22:00-08:00" }',
+        'after_hours = { menu = "after-hours", hours = "00:00-24:00" }')
+    path = tmp_path / "menus.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def test_missing_prompts_do_not_discard_the_engines_119_decision(tmp_path):
+    """Issue 9.1: on Asterisk a prompt that fails to play ends the AGI session FAILURE; the caller who
+    pressed 2 for fire (119) in the after-hours menu must still reach 119, not the general queue."""
+    async with running_hotline(tmp_path, config={"ivr": {"menus_file": str(_after_hours_menus(tmp_path))}}) as hotline:
+        empty = tmp_path / "sounds"
+        empty.mkdir()
+        hotline.pbx.sounds_dir, hotline.pbx.unknown_prompt_seconds = empty, None   # no prompt installed at all
+        log = AgiLog(hotline.pbx, press_on={"WAIT FOR DIGIT": "2"})
+        statuses: list[str] = []
+        hotline.pbx.add_listener(lambda event, headers: statuses.append(dict(headers)["Value"])
+                                 if event == "VarSet" and dict(headers).get("Variable") == "AGISTATUS" else None)
+        fire = hotline.add_agent("PJSIP/119@emergency-trunk", "119指挥中心", talk_time=1.0)
+        pool = hotline.add_agent("PJSIP/8001", "坐席01", queue="hotline-general", talk_time=1.0)
+        await hotline.finished(hotline.call(citizen("13800138031", "12345")), timeout=30)
+        assert log.ran("STREAM FILE hotline/after-hours-menu")
+        assert statuses and statuses[0] == "FAILURE"
+        assert (fire.calls, pool.calls) == (1, 0)
