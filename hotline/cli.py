@@ -78,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
         _config_arg(q)
         q.add_argument("--dir", type=Path, required=True, help="Asterisk config directory, e.g. /etc/asterisk")
 
+    p = sub.add_parser("prompts", help="IVR prompts: install placeholder audio for every catalogued sound",
+                       description="Prompts of the IVR and the shipped dialplan.")
+    psub = p.add_subparsers(dest="prompts_command", required=True, metavar="ACTION")
+    q = psub.add_parser("install", help="write every catalogued prompt for every language where Asterisk looks",
+                        description="Write <dir>/<lang>/<name>.wav (8 kHz placeholders from espeak-ng) for every "
+                                    "prompt the IVR and the dialplan play; recorded prompts already there are kept "
+                                    "unless --force.")
+    q.add_argument("--dir", type=Path, required=True, help="Asterisk sounds directory, e.g. /var/lib/asterisk/sounds")
+    q.add_argument("--lang", action="append", help="language(s): zh, en, yue; default all")
+    q.add_argument("--catalogue", type=Path, help="an operator's prompt catalogue TOML (default: the shipped one)")
+    q.add_argument("--force", action="store_true", help="overwrite existing files (recorded prompts!)")
+
     p = sub.add_parser("user", help="console accounts", description="Console accounts.")
     usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     q = usub.add_parser("add", help="create a console account",
@@ -125,6 +137,12 @@ def _dispatch(args) -> int:
         return _db(args)
     if args.command == "user":
         return _user_add(args)
+    if args.command == "prompts":
+        from ivr.prompts.generate import main as install_prompts
+
+        argv = ["--out", str(args.dir)] + [a for lang in args.lang or [] for a in ("--lang", lang)]
+        argv += ["--catalogue", str(args.catalogue)] if args.catalogue else []
+        return install_prompts(argv + (["--force"] if args.force else []))
     if args.command == "lines":
         from hotline.lines_cli import run_lines
 

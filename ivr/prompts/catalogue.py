@@ -19,8 +19,9 @@ from ivr.prompts.errors import CatalogueError, MissingValueError, UnknownPromptE
 
 LANGUAGES = ("zh", "en", "yue")
 REQUIRED_PROMPTS = (
-    "greeting", "language_menu", "agent_option", "intake_invitation", "retired_number", "after_hours",
-    "invalid_input", "goodbye", "emergency_transfer", "ticket_number",
+    "hotline/welcome", "hotline/choose-language", "hotline/merged-number", "hotline/intake-invite",
+    "hotline/intake-thanks", "hotline/invalid", "hotline/after-hours-menu", "hotline/subcenter-menu",
+    "hotline/emergency-transfer", "hotline/callback-later", "hotline/goodbye", "hotline/ticket-number",
 )
 
 

@@ -1,6 +1,7 @@
-"""Make placeholder prompt audio: `python -m ivr.prompts.generate --out DIR`.
+"""Make placeholder prompt audio: `hotline prompts install --dir DIR` (or `python -m ivr.prompts.generate --out DIR`).
 
-Writes DIR/<lang>/<name>.wav for every prompt and language, plus DIR/beep.wav. Existing files are
+Writes DIR/<lang>/<name>.wav for every prompt and language (DIR being Asterisk's sounds
+directory, `hotline/welcome` lands in DIR/zh/hotline/welcome.wav), plus DIR/beep.wav. Existing files are
 left alone unless --force, because operators drop their recorded prompts over the placeholders.
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@ from ivr.prompts import (
 from ivr.prompts.catalogue import parse_catalogue
 from ivr.prompts.speakable import speakable
 
-MINIMAL = "".join(f'[{name}]\nzh = "文本{name}"\n\n' for name in REQUIRED_PROMPTS)
+MINIMAL = "".join(f'["{name}"]\nzh = "文本{name}"\n\n' for name in REQUIRED_PROMPTS)
 
 
 def test_given_shipped_catalogue_then_every_required_prompt_has_chinese_text():
@@ -26,28 +26,27 @@ def test_given_shipped_catalogue_then_every_required_prompt_has_chinese_text():
 
 def test_given_greeting_and_intake_then_texts_are_the_hotline_wording():
     catalogue = load_catalogue()
-    assert catalogue.text("greeting") == "您好，这里是12345政务服务便民热线。"
-    assert catalogue.text("intake_invitation") == "请在提示音后说出您的诉求，说完请按井号键，按任意键可跳过。"
-    assert "按0" in catalogue.text("agent_option")
+    assert catalogue.text("hotline/welcome") == "您好，这里是12345政务服务便民热线。人工服务请按0。"
+    assert catalogue.text("hotline/intake-invite") == "坐席正忙。请在提示音后说出您的诉求，说完请按井号键，按任意键可跳过。"
+    assert "按2" in catalogue.text("hotline/after-hours-menu") and "119" not in catalogue.text("hotline/welcome")
 
 
 def test_given_placeholders_when_filled_then_text_reads_naturally_in_each_language():
     catalogue = load_catalogue()
-    assert catalogue.text("retired_number", name="供水服务").startswith("您拨打的供水服务热线已并入12345")
-    assert catalogue.text("emergency_transfer", target="119") == "正在为您转接119，请不要挂机。"
-    assert "120" in catalogue.text("emergency_transfer", "en", target="120")
-    assert "2026001" in catalogue.text("ticket_number", "yue", ticket_number="2026001")
+    assert catalogue.text("hotline/ticket-number-text", ticket_number="2026001") == "您的工单编号是2026001，请记录。"
+    assert "2026001" in catalogue.text("hotline/ticket-number-text", "yue", ticket_number="2026001")
+    assert "2026001" in catalogue.text("hotline/ticket-number-text", "en", ticket_number="2026001")
 
 
 def test_given_missing_language_variant_then_chinese_is_used(tmp_path):
     catalogue = parse_catalogue(MINIMAL)
-    assert catalogue.text("goodbye", "en") == "文本goodbye"
+    assert catalogue.text("hotline/goodbye", "en") == "文本hotline/goodbye"
 
 
 def test_given_placeholder_value_missing_then_missing_value_error():
     with pytest.raises(MissingValueError) as info:
-        load_catalogue().text("retired_number")
-    assert info.value.error_id == "prompts.missing_value" and "name" in str(info.value)
+        load_catalogue().text("hotline/ticket-number-text")
+    assert info.value.error_id == "prompts.missing_value" and "ticket_number" in str(info.value)
 
 
 def test_given_unknown_prompt_then_unknown_prompt_error():
@@ -76,8 +75,8 @@ def test_given_malformed_prompt_then_catalogue_error(extra, complaint):
 
 def test_given_catalogue_without_a_required_prompt_then_catalogue_error():
     with pytest.raises(CatalogueError) as info:
-        parse_catalogue(MINIMAL.replace("[goodbye]", "[farewell]"))
-    assert "goodbye" in str(info.value)
+        parse_catalogue(MINIMAL.replace('["hotline/goodbye"]', "[farewell]"))
+    assert "hotline/goodbye" in str(info.value)
 
 
 def test_given_unreadable_or_broken_file_then_catalogue_error(tmp_path):
@@ -91,8 +90,8 @@ def test_given_unreadable_or_broken_file_then_catalogue_error(tmp_path):
 
 def test_given_operator_catalogue_file_then_it_replaces_the_shipped_one(tmp_path):
     path = tmp_path / "mine.toml"
-    path.write_text(MINIMAL.replace("文本greeting", "您好，这里是某市12345热线。"), encoding="utf-8")
-    assert load_catalogue(path).text("greeting") == "您好，这里是某市12345热线。"
+    path.write_text(MINIMAL.replace("文本hotline/welcome", "您好，这里是某市12345热线。"), encoding="utf-8")
+    assert load_catalogue(path).text("hotline/welcome") == "您好，这里是某市12345热线。"
 
 
 @pytest.mark.parametrize(("text", "lang", "said"), [

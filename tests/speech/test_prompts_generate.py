@@ -22,8 +22,10 @@ def tools():
 
 @pytest.fixture(scope="module")
 def generated(tools, tmp_path_factory):
+    from hotline.cli import main as hotline
+
     out = tmp_path_factory.mktemp("sounds")
-    assert main(["--out", str(out)]) == 0
+    assert hotline(["prompts", "install", "--dir", str(out)]) == 0
     return out
 
 
@@ -49,13 +51,13 @@ def test_given_longer_text_then_longer_audio(generated):
         with wave.open(str(generated / "zh" / f"{name}.wav"), "rb") as wav:
             return wav.getnframes()
 
-    assert frames("intake_invitation") > frames("goodbye")
+    assert frames("hotline/intake-invite") > frames("hotline/goodbye")
 
 
 def test_given_operator_recording_in_place_when_regenerated_then_it_is_kept_unless_forced(tools, tmp_path):
     catalogue = load_catalogue()
-    recorded = tmp_path / "zh" / "greeting.wav"
-    recorded.parent.mkdir()
+    recorded = tmp_path / "zh" / "hotline" / "welcome.wav"
+    recorded.parent.mkdir(parents=True)
     recorded.write_bytes(b"operator recording")
     written, kept = generate(catalogue, tmp_path, ["zh"])
     assert kept == [recorded] and recorded.read_bytes() == b"operator recording"
@@ -92,3 +94,32 @@ def test_given_failing_command_then_synthesis_error_with_its_message(tools):
     with pytest.raises(SynthesisError) as info:
         run_checked(["sox", "/nonexistent/input.wav", "/tmp/never.wav"])
     assert info.value.error_id == "prompts.synthesis_failed" and "sox" in str(info.value)
+
+
+def _played_names() -> set[str]:
+    """Every sound name the IVR settings, the shipped menus and the shipped dialplan play."""
+    import re
+    import tomllib
+    from dataclasses import fields
+    from pathlib import Path
+
+    from ivr.frontend.menus import DEFAULT_MENUS
+    from ivr.frontend.settings import Prompts
+
+    names = {getattr(Prompts(), f.name) for f in fields(Prompts)}
+    for menu in tomllib.loads(DEFAULT_MENUS.read_text(encoding="utf-8"))["menus"].values():
+        names |= {menu["prompt"], menu.get("invalid_prompt", "")}
+    root = Path(__file__).resolve().parents[2]
+    for conf in [*(root / "asterisk-config").glob("*.conf"), *(root / "queues" / "templates").glob("*")]:
+        for app_args in re.findall(r"(?:Playback|Background|ControlPlayback)\(([^)]*)\)", conf.read_text("utf-8")):
+            names |= {n for n in app_args.split(",")[0].split("&") if n.startswith("hotline/")}
+    return {n for n in names if n}
+
+
+def test_every_prompt_played_anywhere_is_catalogued_and_installed(generated):
+    played = _played_names()
+    assert {"hotline/welcome", "hotline/after-hours-menu", "hotline/callback-later"} <= played
+    assert played <= set(load_catalogue().names)
+    for name in played:
+        for lang in ("zh", "en", "yue"):
+            assert (generated / lang / f"{name}.wav").is_file(), (lang, name)
