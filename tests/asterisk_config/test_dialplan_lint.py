@@ -61,3 +61,16 @@ def test_the_dialplan_needs_only_stock_asterisk_modules(tmp_path):
     result = _lint(_install(tmp_path, _demo_lines()), "modules-show")
     for module in ("app_dial", "app_queue", "res_agi"):
         assert module in result.stdout
+
+
+def test_fresh_install_before_the_first_apply_still_loads_every_shipped_context_and_queue_settings(tmp_path):
+    """Issue 9.4: on a fresh Asterisk the rendered files do not exist yet; a plain #include of a
+    missing file stops the whole file loading (no hotline context, app_queue declines to load)."""
+    from asterisk_standin.config_files import read_config, section_map
+
+    shipped = Path(__file__).resolve().parents[2] / "asterisk-config"
+    for name in ("extensions.conf", "queues.conf"):
+        shutil.copy(shipped / name, tmp_path / name)
+    contexts = section_map(read_config(tmp_path / "extensions.conf"))
+    assert {"from-trunk", "hotline-in", "hotline-route", "hotline-unknown-number"} <= set(contexts)
+    assert "general" in section_map(read_config(tmp_path / "queues.conf"))
