@@ -37,9 +37,12 @@ class Intake:
     notes: list[str] = field(default_factory=list)
 
 
-def intake_path(recordings_dir: Path, call_id: str | None, local_now: datetime) -> Path:
-    """<dir>/intake/<yyyymmdd>/<call id> (no extension: RECORD FILE adds the format's)."""
-    return recordings_dir / "intake" / f"{local_now:%Y%m%d}" / file_safe(call_id, f"call-{local_now:%H%M%S%f}")
+def intake_path(intake_dir: Path, call_id: str | None, local_now: datetime) -> Path:
+    """<intake dir>/<yyyymmdd>/<call id> (no extension: RECORD FILE adds the format's).
+
+    The configured directory is the intake directory itself (`ivr.intake_dir`): no second
+    `intake/` level below it."""
+    return intake_dir / f"{local_now:%Y%m%d}" / file_safe(call_id, f"call-{local_now:%H%M%S%f}")
 
 
 def _make_dir(path: Path) -> None:

@@ -21,7 +21,7 @@ from frontend_support import (
     make_deps,
 )
 
-AUDIO = "intake/20261122/1795352725.1.wav"
+AUDIO = "20261122/1795352725.1.wav"
 
 
 def _audio(tmp_path) -> str:
@@ -36,7 +36,7 @@ async def test_given_no_agent_free_when_citizen_speaks_then_draft_with_transcrip
     channel = FakeChannel()
     out = await drive(channel, ivr_flow(call("12345", callerid="138-0013-8000"), deps))
     assert channel.lines("RECORD FILE") == [
-        f'RECORD FILE {tmp_path}/rec/intake/20261122/1795352725.1 wav "0123456789*#" 60000 0 BEEP s=3\n']
+        f'RECORD FILE {tmp_path}/rec/20261122/1795352725.1 wav "0123456789*#" 60000 0 BEEP s=3\n']
     assert channel.lines("STREAM FILE")[1:] == ['STREAM FILE hotline/intake-invite "0123456789*#"\n',
                                                 'STREAM FILE hotline/intake-thanks ""\n']
     assert transcriber.paths == [_audio(tmp_path)]
@@ -48,7 +48,7 @@ async def test_given_no_agent_free_when_citizen_speaks_then_draft_with_transcrip
     assert ticket.caller == "13800138000" and ticket.call_id == "1795352725.1" and ticket.line_dialed == "12345"
     assert out.variables["HOTLINE_TICKET"] == ticket.number
     assert out.variables["HOTLINE_ACTION"] == "queue" and out.variables["HOTLINE_QUEUE_POSITION"] == "3"
-    assert (tmp_path / "rec" / "intake" / "20261122").is_dir()
+    assert (tmp_path / "rec" / "20261122").is_dir() and not (tmp_path / "rec" / "intake").exists()
 
 
 async def test_given_no_speech_model_when_citizen_speaks_then_audio_kept_and_transcript_pending(
