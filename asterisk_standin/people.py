@@ -143,7 +143,8 @@ class Agent:
     """A simulated agent phone (e.g. PJSIP/8001) that rings, answers, talks and hangs up."""
 
     def __init__(self, interface: str, name: str = "", *, ring_time: float = 2.0, talk_time: float = 30.0, answer: bool = True,
-                 number: str | None = None, talk_time_fn=None) -> None:
+                 number: str | None = None, talk_time_fn=None, reject: bool = False) -> None:
+        """`reject`: rings, then declines (SIP 486 Busy Here): the caller's Dial() ends BUSY."""
         self.interface = interface
         self.name = name or interface
         target = parse_dial_target(interface)
@@ -151,6 +152,7 @@ class Agent:
         self.ring_time = ring_time
         self.talk_time = talk_time
         self.answer = answer
+        self.reject = reject
         self.talk_time_fn = talk_time_fn
         self.busy = False
         self.calls = 0
@@ -169,6 +171,9 @@ class Agent:
         try:
             pbx.set_state(chan, RINGING)
             await chan.sleep(self.ring_time)
+            if self.reject:
+                pbx.request_hangup(chan, 17)
+                return
             if not self.answer:
                 await chan.hangup_event.wait()
                 return

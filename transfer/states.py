@@ -4,7 +4,9 @@ Pure: typed events in, transitions and follow-up effects out. No clock, no I/O; 
 stamps times and executes the effects. Two kinds of transfer:
 
 * blind (BlindTransfer, trace 05b): the citizen leaves the agent's bridge and runs the dialplan,
-  whose Dial() we follow on the citizen's channel (DialBegin/DialEnd/Hangup).
+  whose Dial() we follow on the citizen's channel in Asterisk's order: VarSet DIALSTATUS "" (start,
+  ignored), DialBegin, DialEnd with the outcome, VarSet DIALSTATUS with it again (or only that last
+  VarSet when no leg could be created). Sub-center blind transfers run the same Dial.
 * conference (Originate into ConfBridge + dual Redirect, trace 09a): the target is dialed while
   citizen and agent keep talking; only once it answered are both moved into the conference. A
   target that does not answer leaves citizen and agent exactly where they were.
@@ -132,10 +134,11 @@ class TransferMachine:
     def _on_VarSet(self, e: ev.VarSet) -> Change | None:
         """DIALSTATUS also ends a Dial that never started a leg (busy/unavailable at request: no DialBegin/DialEnd).
 
-        ANSWER is left to DialEnd: it is also what the citizen's *previous* Dial() reports when a blind
-        transfer pulls the citizen out of it (trace 05b).
+        Dial() clears DIALSTATUS to "" as it starts (traces 05a, 05b, 09a): that is no outcome. ANSWER is
+        left to DialEnd: it is also what the citizen's *previous* Dial() reports when a blind transfer
+        pulls the citizen out of it (trace 05b).
         """
-        if (self.kind != BLIND or e.variable != "DIALSTATUS" or e.value == "ANSWER" or not e.channel
+        if (self.kind != BLIND or e.variable != "DIALSTATUS" or e.value in ("", "ANSWER") or not e.channel
                 or e.channel.channel != self.citizen or self.state is not State.DIALING):
             return None
         return self.go(DIAL_OUTCOME.get(e.value, State.FAILED), detail=e.value)

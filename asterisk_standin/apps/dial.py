@@ -1,4 +1,10 @@
-"""Dial(Tech/resource[&…],timeout,options): ring, bridge on answer, DIALSTATUS."""
+"""Dial(Tech/resource[&…],timeout,options): ring, bridge on answer, DIALSTATUS.
+
+Events in Asterisk 22's order (traces 05a, 05b, 09a): VarSet DIALSTATUS "" as Dial starts, DialBegin
+per leg, then either VarSet DIALSTATUS=ANSWER + DialEnd ANSWER (and DIALSTATUS=ANSWER again when Dial
+returns after the bridge), or DialEnd BUSY/NOANSWER per leg + VarSet DIALSTATUS with the outcome; a Dial
+that could create no leg only sets DIALSTATUS=CHANUNAVAIL.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +27,7 @@ async def dial_app(pbx: Pbx, chan: Channel, data: str) -> str | None:
     timeout = float(args[1]) if len(args) > 1 and args[1].strip() else None
     options = args[2] if len(args) > 2 else ""
     legs: list[OutboundLeg] = []
+    pbx.set_var(chan, "DIALSTATUS", "")
     for target in targets:
         leg = OutboundLeg(pbx, chan, target, "AppDial")
         if leg.create():
@@ -39,8 +46,7 @@ async def dial_app(pbx: Pbx, chan: Channel, data: str) -> str | None:
     if winner is None:
         status = "NOANSWER" if any(leg.chan.alive for leg in legs) else "BUSY"
         for leg in legs:
-            if leg.chan.alive:
-                pbx.two_chan_event("DialEnd", chan, leg.chan, ("DialStatus", status))
+            pbx.two_chan_event("DialEnd", chan, leg.chan, ("DialStatus", "NOANSWER" if leg.chan.alive else "BUSY"))
             leg.cancel(0)
         pbx.set_var(chan, "DIALSTATUS", status)
         return None
@@ -50,8 +56,8 @@ async def dial_app(pbx: Pbx, chan: Channel, data: str) -> str | None:
             leg.cancel(0)
     if chan.state != 6:
         pbx.answer(chan)
-    pbx.two_chan_event("DialEnd", chan, winner.chan, ("DialStatus", "ANSWER"))
     pbx.set_var(chan, "DIALSTATUS", "ANSWER")
+    pbx.two_chan_event("DialEnd", chan, winner.chan, ("DialStatus", "ANSWER"))
     agent = winner.chan
     if agent.tech == "Local":
         bridge = pbx.create_bridge()
@@ -67,6 +73,8 @@ async def dial_app(pbx: Pbx, chan: Channel, data: str) -> str | None:
         pbx.bridge_leave(chan)
     release_others(pbx, bridge, chan)
     close_bridge(pbx, bridge)
+    if outcome != "caller":
+        pbx.set_var(chan, "DIALSTATUS", "ANSWER")
     if outcome == "moved":
         raise ChannelRedirected()
     if outcome == "caller":

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import pytest
 
 from asterisk_standin.devices import DialTarget, parse_dial_target
 from asterisk_standin.people import Agent, Citizen
 from asterisk_standin.standin import Standin
+from hotline.ami.protocol import AmiReader
 
 from .amiclient import AmiTestClient, get
 
@@ -18,6 +20,7 @@ exten => _X.,1,Dial(${DEST},30)
  same => n,NoOp(status ${DIALSTATUS})
  same => n,Hangup()
 """
+RAW = Path(__file__).parents[1] / "fixtures" / "traces" / "raw"
 MANAGER = "[general]\nenabled = yes\n[eng]\nsecret = s3cret\nread = all\nwrite = all\n"
 
 
@@ -97,8 +100,51 @@ async def test_given_unknown_or_malformed_dial_string_when_dialed_then_chanunava
     s, ami = lab
     Agent("PJSIP/119@emergency-trunk", "119指挥中心").register(s.pbx)
     out = _call(s, dest)
-    status = await ami.event("VarSet", Variable="DIALSTATUS")
-    assert get(status, "Value") == "CHANUNAVAIL"
+    await ami.event("VarSet", Variable="DIALSTATUS", Value="CHANUNAVAIL")
     async with asyncio.timeout(5):
         await out.done.wait()
     assert not [m for m in ami.messages if get(m, "Event") == "DialBegin"]
+
+
+def _dial_sequence(messages, channel: str) -> list[str]:
+    """What a caller's Dial() publishes, in order: DIALSTATUS VarSets, DialBegin, DialEnd with its status."""
+    out = []
+    for m in messages:
+        event, chan = get(m, "Event"), get(m, "Channel")
+        if chan != channel:
+            continue
+        if event == "VarSet" and get(m, "Variable") == "DIALSTATUS":
+            out.append(f"DIALSTATUS={get(m, 'Value')}")
+        elif event == "DialBegin":
+            out.append("DialBegin")
+        elif event == "DialEnd":
+            out.append(f"DialEnd {get(m, 'DialStatus')}")
+    return out
+
+
+def _real_answered_dial() -> list[str]:
+    """Trace 05b: the caller channel Local/500@xfer-00000020;2 dials agent3, who answers."""
+    messages = [list(m.items()) for m in AmiReader().feed((RAW / "05b-ami-blindtransfer.ami1.from_asterisk.bin").read_bytes())]
+    sequence = _dial_sequence(messages, "Local/500@xfer-00000020;2")
+    assert sequence[0] == "DIALSTATUS="
+    return sequence
+
+
+@pytest.mark.parametrize(("behaviour", "expected"), [
+    ({}, _real_answered_dial()),
+    ({"reject": True}, ["DIALSTATUS=", "DialBegin", "DialEnd BUSY", "DIALSTATUS=BUSY"]),
+    ({"answer": False}, ["DIALSTATUS=", "DialBegin", "DialEnd NOANSWER", "DIALSTATUS=NOANSWER"]),
+    ({"taken": True}, ["DIALSTATUS=", "DIALSTATUS=CHANUNAVAIL"]),
+], ids=["answer", "busy", "noanswer", "chanunavail"])
+async def test_given_a_dial_when_it_ends_then_the_standin_publishes_asterisks_sequence(lab, behaviour, expected):
+    """Asterisk 22 app_dial: DIALSTATUS cleared at start, DialBegin, DialEnd, the outcome in DIALSTATUS."""
+    s, ami = lab
+    taken = behaviour.pop("taken", False)
+    fire = Agent("PJSIP/119@emergency-trunk", "119指挥中心", ring_time=0.2, talk_time=0.5, **behaviour)
+    fire.register(s.pbx)
+    fire.busy = taken
+    out = _call(s, "PJSIP/119@emergency-trunk")
+    async with asyncio.timeout(5):
+        await out.done.wait()
+        await ami.event("Hangup", Channel=out.channel)
+    assert _dial_sequence(ami.messages, out.channel) == expected

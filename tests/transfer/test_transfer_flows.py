@@ -96,14 +96,35 @@ async def test_given_a_taken_119_line_when_the_agent_transfers_blind_then_the_ci
         response = await hotline.client.post("/transfer/emergency", headers=headers,
                                              json={"target": "119", "mode": "blind", "ticket": ticket})
         entry = await _entry(hotline, (await response.json())["transfer"]["id"])
-        # Real Asterisk gives DIALSTATUS=BUSY for a 486 / busy cause (see test_transfer_states); this stand-in
-        # only has CHANUNAVAIL for a taken phone, which the ledger records as failed.
+        # A phone taken at request time: no leg, only DIALSTATUS "" then CHANUNAVAIL, which the ledger records
+        # as failed (a line that rings and declines is BUSY: see the next test).
         assert (entry.state, entry.result, entry.detail, entry.answered_at) == ("failed", "failed", "CHANUNAVAIL", None)
         await until(lambda: phone.calls == 2)  # [emergency-failed]: first in line, and the agent answers again
         await until(lambda: getattr(hotline.transfers.calls.of(AGENT), "citizen_channel", None) == out.channel)
         await hotline.transfers.drain()
         history = await hotline.engine.services["tickets"].history(ticket)
         assert [e.detail["result"] for e in history if e.action.value == "linkage"] == ["failed"]
+    assert_no_stray_tasks()
+
+
+async def test_given_a_119_line_that_declines_when_the_agent_transfers_blind_then_the_ledger_says_busy(tmp_path):
+    """The dial rings, the line answers 486: Dial() publishes DIALSTATUS "", DialBegin, DialEnd BUSY, DIALSTATUS=BUSY."""
+    async with transfer_hotline(tmp_path) as hotline:
+        fire = hotline.add_phone(FIRE, "119指挥中心", ring_time=0.5, reject=True)
+        phone, out, call = await _connected(hotline, "13800138007")
+        ticket = await _ticket(hotline, "13800138007")
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/emergency", headers=headers,
+                                             json={"target": "119", "mode": "blind", "ticket": ticket})
+        assert response.status == 200, await response.text()
+        entry = await _entry(hotline, (await response.json())["transfer"]["id"])
+        assert (entry.state, entry.result, entry.detail, entry.answered_at) == ("busy", "busy", "BUSY", None)
+        assert fire.calls == 0
+        await until(lambda: phone.calls == 2)  # [emergency-failed]: first in line, and the agent answers again
+        await until(lambda: getattr(hotline.transfers.calls.of(AGENT), "citizen_channel", None) == out.channel)
+        await hotline.transfers.drain()
+        history = await hotline.engine.services["tickets"].history(ticket)
+        assert [e.detail["result"] for e in history if e.action.value == "linkage"] == ["busy"]
     assert_no_stray_tasks()
 
 

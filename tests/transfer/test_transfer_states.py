@@ -1,4 +1,4 @@
-"""The per-transfer state machine fed with the exact bytes of real Asterisk 22 traces (05b, 09a, 09b)."""
+"""The per-transfer state machine fed with the exact bytes of real Asterisk 22 traces (05a, 05b, 09a, 09b)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -67,6 +67,26 @@ def test_given_trace_05b_when_the_agent_blind_transfers_then_dialing_is_learnt_f
     # citizen hanging up while we still wait for one is a failure, not a success.
     assert [c.after for c in changes] == [State.DIALING, State.FAILED]
     assert machine.detail == "citizen hung up"
+
+
+def _dials_started(events) -> list[str]:
+    """The channels whose Dial() cleared DIALSTATUS as it started (Asterisk's VarSet DIALSTATUS "")."""
+    return [e.channel.channel for e in events
+            if isinstance(e, ev.VarSet) and e.variable == "DIALSTATUS" and e.value == "" and e.channel]
+
+
+@pytest.mark.parametrize("trace", ["05a-ami-redirect-bridged", "05b-ami-blindtransfer", "09a-ami-linkage-confbridge"])
+def test_given_an_answered_dial_in_a_real_trace_when_a_blind_transfer_follows_it_then_it_is_answered(trace):
+    """Every Dial in these traces was answered; the empty DIALSTATUS it publishes first is no outcome."""
+    events = trace_events(trace)
+    dialers = _dials_started(events)
+    assert dialers, "the trace shows Dial() clearing DIALSTATUS"
+    for citizen in dialers:
+        machine = TransferMachine(BLIND, citizen, "PJSIP/8001-00000002", state=State.DIALING)
+        changes = feed_all(machine, events)
+        (begin, *_) = [e for e in events if isinstance(e, ev.DialBegin) and e.channel and e.channel.channel == citizen]
+        assert (changes[0].after, changes[0].detail) == (State.ANSWERED, "ANSWER"), (citizen, changes)
+        assert machine.target_channel == begin.dest.channel
 
 
 def test_given_trace_09b_when_fed_to_a_conference_transfer_then_an_attended_threeway_is_not_mistaken_for_ours():
@@ -158,3 +178,29 @@ Value: {status}"""))
 def test_given_an_answered_blind_transfer_when_dialstatus_answer_follows_then_nothing_changes():
     machine = TransferMachine(BLIND, "PJSIP/trunk-00000001", "PJSIP/8001-00000002", state=State.ANSWERED)
     assert machine.feed(_event("Event: VarSet\nChannel: PJSIP/trunk-00000001\nVariable: DIALSTATUS\nValue: ANSWER")) is None
+
+
+def _var(value: str) -> ev.AmiEvent:
+    return _event(f"Event: VarSet\nPrivilege: dialplan,all\nChannel: PJSIP/trunk-00000001\nVariable: DIALSTATUS\nValue: {value}")
+
+
+_DIAL_BEGIN = """Event: DialBegin
+Privilege: call,all
+Channel: PJSIP/trunk-00000001
+DestChannel: PJSIP/119-00000009
+DialString: 119@emergency-trunk"""
+
+
+@pytest.mark.parametrize(("status", "state"), [("BUSY", State.BUSY), ("NOANSWER", State.NO_ANSWER),
+                                               ("CHANUNAVAIL", State.FAILED)])
+def test_given_a_blind_transfer_when_dial_runs_in_asterisks_order_then_the_final_status_decides(status, state):
+    """Dial(): VarSet DIALSTATUS "" at start, DialBegin, DialEnd, VarSet DIALSTATUS (05b); a leg that cannot
+    be created gives no DialBegin/DialEnd, only the two VarSets."""
+    machine = TransferMachine(BLIND, "PJSIP/trunk-00000001", "PJSIP/8001-00000002", state=State.DIALING)
+    sequence = [_var("")]
+    if status != "CHANUNAVAIL":
+        sequence += [_event(_DIAL_BEGIN), _dial_end(status)]
+    sequence.append(_var(status))
+    changes = feed_all(machine, sequence)
+    assert [(c.after, c.detail) for c in changes] == [(state, status)]
+    assert machine.state is state
