@@ -204,3 +204,18 @@ def test_given_a_blind_transfer_when_dial_runs_in_asterisks_order_then_the_final
     changes = feed_all(machine, sequence)
     assert [(c.after, c.detail) for c in changes] == [(state, status)]
     assert machine.state is state
+
+
+@pytest.mark.parametrize(("trace", "state", "status"), [
+    ("14-ami-dial-busy", State.BUSY, "BUSY"),
+    ("15-ami-dial-noanswer", State.NO_ANSWER, "NOANSWER"),
+])
+def test_given_a_real_busy_or_unanswered_dial_when_a_blind_transfer_follows_it_then_that_is_the_outcome(
+        trace, state, status):
+    """Traces 14/15 (real Asterisk 22.10.1, see tests/fixtures/traces/README.md): empty DIALSTATUS,
+    DialBegin, DialEnd BUSY|NOANSWER, then the final DIALSTATUS."""
+    events = trace_events(trace)
+    (citizen,) = _dials_started(events)
+    machine = TransferMachine(BLIND, citizen, "PJSIP/8001-00000002", state=State.DIALING)
+    changes = feed_all(machine, events)
+    assert [(c.after, c.detail) for c in changes] == [(state, status)]
