@@ -21,6 +21,19 @@ class Standin:
         """Start listening; returns the AMI port (useful with ami_port=0)."""
         return await self.ami.start()
 
+    async def restart(self) -> None:
+        """`core restart now`: every call ends, AMI sessions drop, dynamic queue members are
+        forgotten (queues.conf `persistentmembers = no`), and the AMI port answers again with a
+        new start-up time (CoreStatus) and a new FullyBooted."""
+        await self.ami.stop()
+        for chan in list(self.pbx.channels.values()):
+            chan.mark_hangup()
+        for queue in self.pbx.queues.queues.values():
+            for interface in [i for i, m in queue.members.items() if m.dynamic]:
+                del queue.members[interface]
+        self.pbx.start_time = self.pbx.reload_time = max(self.clock.now(), self.pbx.start_time + 1.0)
+        await self.ami.start()
+
     async def stop(self) -> None:
         await self.ami.stop()
         await self.pbx.shutdown()

@@ -102,21 +102,25 @@ async def _ami(app: web.Application) -> AsyncIterator[None]:
     """One AMI client per Asterisk; the live floor follows their events and resyncs on every connect."""
     from hotline.ami_wiring import make_clients
     from queues.live import LiveFloor
+    from queues.membership import Membership
 
     from calls import CallLog, CallOutbox, CallTracker
 
     engine = app[ENGINE]
     floor = LiveFloor(engine.clock)
-    engine.services["floor"] = floor
+    membership = Membership()  # re-adds the signed-in agents when an Asterisk restarts
+    engine.services.update(floor=floor, membership=membership)
     call_log = CallLog(engine.sessions, engine.clock, engine.services["tickets"])
     outbox = CallOutbox(call_log.record)  # finished calls wait here while the database is down
     outbox.start()
     tracker = CallTracker(engine.clock, outbox.put)
     engine.services.update(call_log=call_log, call_tracker=tracker, call_outbox=outbox)
     for client in make_clients(engine.config):
+        client.on_connected(membership.on_connected)  # before the floor's resync: it then sees the re-added
         client.on_connected(floor.resync)
         client.on_connected(tracker.resync)
         client.subscribe(floor.handle, typed=True, inline=True, name="live-floor")
+        client.subscribe(membership.handle, typed=True, inline=True, name="membership")
         client.subscribe(tracker.handle, typed=True, inline=True, name="call-tracker")
         engine.ami[client.name] = client
         await client.start(wait=False)
