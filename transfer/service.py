@@ -133,7 +133,20 @@ class TransferService:
                 await self._tickets.get(ticket)
             except Exception as exc:  # noqa: BLE001 - the ticket store's not-found is its own type
                 raise TransferError("transfer.ticket.unknown", "工单不存在", 404, ticket) from exc
+        else:
+            ticket = await self._ticket_of(call)
         return call, ticket
+
+    async def _ticket_of(self, call: AgentCall) -> str | None:
+        """The call's own ticket (the IVR's draft), so a ledger row names it even when the console did not."""
+        if not call.citizen_number or self._tickets is None:
+            return None
+        try:
+            found = await self._tickets.search(caller=call.citizen_number, limit=20)
+        except Exception:  # noqa: BLE001 - a ledger row without a ticket beats a refused transfer
+            log.warning("transfer: ticket lookup for call %s failed", call.linkedid, exc_info=True)
+            return None
+        return next((t.number for t in found if t.call_id == call.linkedid), None)
 
     async def _subcenter_dial(self, line: str | None, target: str | None) -> tuple[str, str]:
         if line:

@@ -178,3 +178,23 @@ async def test_given_a_sub_center_that_does_not_answer_when_transferring_blind_t
         await until(lambda: phone.calls == 2)  # [hotline-route] subcenter → back to the pool, the agent answers
         await until(lambda: getattr(hotline.transfers.calls.of(AGENT), "citizen_channel", None) == out.channel)
     assert_no_stray_tasks()
+
+
+async def test_given_the_console_names_no_ticket_when_the_agent_transfers_then_the_ledger_names_the_calls_own_ticket(tmp_path):
+    """Issue 9.6: the IVR's draft belongs to the call (same Linkedid); the ledger row says which it is."""
+    async with transfer_hotline(tmp_path) as hotline:
+        hotline.add_phone(FIRE, "119指挥中心", talk_time=600)
+        phone, out, call = await _connected(hotline, "13800138011")
+        other = await _ticket(hotline, "13800138011")                      # an earlier request of the same citizen
+        own = (await hotline.engine.services["tickets"].create_draft(caller="13800138011", call_id=call.linkedid)).number
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/emergency", headers=headers,
+                                             json={"target": "119", "mode": "blind"})
+        assert response.status == 200, await response.text()
+        entry = await _entry(hotline, (await response.json())["transfer"]["id"], done=lambda e: e.result == "answered")
+        assert entry.ticket == own != other
+        hotline.hang_up(out.channel)
+        await _entry(hotline, entry.id)
+        await hotline.transfers.drain()
+        assert any(e.action.value == "linkage" for e in await hotline.engine.services["tickets"].history(own))
+    assert_no_stray_tasks()
