@@ -101,6 +101,18 @@ class AgiSection(_Section):
     header_timeout: float = Field(5.0, gt=0, le=60)
     command_timeout: float = Field(60.0, gt=0, le=3600)
     max_header_bytes: int = Field(16384, ge=1024, le=1 << 20)
+    # The address Asterisk dials, rendered into hotline-lines.conf by `hotline lines apply`
+    # (default: agi://<host>:<port>, loopback when the engine listens on every address).
+    advertise_url: str = Field("", pattern=r"^(agi://[A-Za-z0-9.\-\[\]:]+)?$")
+
+    def url(self) -> str | None:
+        """What the dialplan's HOTLINE_AGI should be; None while the port is chosen at run time (0)."""
+        if self.advertise_url:
+            return self.advertise_url
+        if self.port == 0:
+            return None
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+        return f"agi://{'[' + host + ']' if ':' in host else host}:{self.port}"
 
 
 class ConsoleSection(_Section):

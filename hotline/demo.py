@@ -56,17 +56,16 @@ def write_manager_conf(directory: Path, secret: str) -> None:
 
 
 async def prepare_asterisk_dir(config: Config, lines, directory: Path, agi_port: int) -> Path:
-    """Copy the shipped config, point HOTLINE_AGI at this engine, render the merged-hotline includes."""
+    """Copy the shipped config as a PBX admin installs it; render the merged-hotline includes, which
+    carry this engine's FastAGI address (HOTLINE_AGI) as `hotline lines apply` writes it."""
     from queues.apply import apply
 
     directory.mkdir(parents=True, exist_ok=True)
     for conf in ASTERISK_CONFIG.glob("*.conf"):
-        text = conf.read_text(encoding="utf-8")
-        if conf.name == "extensions.conf":
-            text = text.replace("HOTLINE_AGI=agi://127.0.0.1:4573", f"HOTLINE_AGI=agi://127.0.0.1:{agi_port}")
-        (directory / conf.name).write_text(text, encoding="utf-8")
+        (directory / conf.name).write_text(conf.read_text(encoding="utf-8"), encoding="utf-8")
     write_manager_conf(directory, DEMO_AMI_SECRET)
-    await apply(lines, config.emergency.targets(), directory, {}, config.emergency.ring_timeout)
+    await apply(lines, config.emergency.targets(), directory, {}, config.emergency.ring_timeout,
+                agi_url=f"agi://127.0.0.1:{agi_port}")
     return directory
 
 

@@ -27,7 +27,8 @@ async def run_lines(args, config: Config) -> int:
             return 0
         targets = config.emergency.targets()
         if args.lines_command == "render":
-            print(applying.preview(lines, targets, args.dir, config.emergency.ring_timeout) or "(no changes)")
+            print(applying.preview(lines, targets, args.dir, config.emergency.ring_timeout, config.agi.url())
+                  or "(no changes)")
             return 0
         return await _apply(lines, targets, args.dir, config)
     finally:
@@ -40,7 +41,7 @@ async def _apply(lines, targets, directory, config: Config) -> int:
 
     async with connect_all(config) as clients:
         result = await applying.apply(lines, targets, directory, {c.name: c.send for c in clients},
-                                      config.emergency.ring_timeout)
+                                      config.emergency.ring_timeout, config.agi.url())
     print(result.diff or "(no changes)")
     for name, outputs in result.reloaded.items():
         print(f"{name}: reloaded" + (f" ({'; '.join(o for o in outputs if o)})" if any(outputs) else ""))

@@ -31,14 +31,15 @@ class ApplyResult:
         return not self.errors
 
 
-def preview(lines: list[LineInfo], emergency: Mapping[str, str], directory: Path, ring_timeout: int = 60) -> str:
-    return diff(directory, render(lines, emergency, ring_timeout))
+def preview(lines: list[LineInfo], emergency: Mapping[str, str], directory: Path, ring_timeout: int = 60,
+            agi_url: str | None = None) -> str:
+    return diff(directory, render(lines, emergency, ring_timeout, agi_url=agi_url))
 
 
 async def apply(lines: list[LineInfo], emergency: Mapping[str, str], directory: Path,
-                servers: Mapping[str, Send], ring_timeout: int = 60) -> ApplyResult:
+                servers: Mapping[str, Send], ring_timeout: int = 60, agi_url: str | None = None) -> ApplyResult:
     """Write the include files, then reload every Asterisk; a failed reload is reported, not hidden."""
-    files = render(lines, emergency, ring_timeout)
+    files = render(lines, emergency, ring_timeout, agi_url=agi_url)
     result = ApplyResult(diff=diff(directory, files))
     result.written = write_atomically(directory, files)
     for name, send in servers.items():

@@ -66,7 +66,8 @@ def queue_defs(lines: Iterable[LineInfo], general_queue: str = GENERAL_QUEUE) ->
 
 
 def render(lines: Iterable[LineInfo], emergency: Mapping[str, str] | None = None,
-           emergency_ring_timeout: int = 60, general_queue: str = GENERAL_QUEUE) -> dict[str, str]:
+           emergency_ring_timeout: int = 60, general_queue: str = GENERAL_QUEUE,
+           agi_url: str | None = None) -> dict[str, str]:
     """-> {file name: text} for the queues and dialplan include files.
 
     `emergency` maps 110/119/120/122 to dial strings (config [emergency]), already validated.
@@ -81,8 +82,16 @@ def render(lines: Iterable[LineInfo], emergency: Mapping[str, str] | None = None
     return {
         QUEUES_FILE: env.get_template(QUEUES_FILE + ".j2").render(queues=queue_defs(lines, general_queue)),
         LINES_FILE: env.get_template(LINES_FILE + ".j2").render(
-            lines=shown, emergency=sorted((emergency or {}).items()), ring_timeout=emergency_ring_timeout),
+            lines=shown, emergency=sorted((emergency or {}).items()), ring_timeout=emergency_ring_timeout,
+            agi_url=_agi_url(agi_url)),
     }
+
+
+def _agi_url(url: str | None) -> str | None:
+    """The engine's address goes into Asterisk config: one line, no comment or include syntax."""
+    if url is not None and not re.fullmatch(r"agi://[A-Za-z0-9.\-\[\]:]+", url):
+        raise ValueError(f"AGI address {url!r} is not agi://host:port")
+    return url
 
 
 def diff(directory: Path, rendered: dict[str, str]) -> str:

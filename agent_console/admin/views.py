@@ -81,7 +81,7 @@ async def preview_lines(request: web.Request) -> web.Response:
     config = request.app[ENGINE].config
     lines = await request.app[ENGINE].services["lines"].list()
     text = await asyncio.to_thread(preview, lines, config.emergency.targets(), directory,
-                                   config.emergency.ring_timeout)
+                                   config.emergency.ring_timeout, config.agi.url())
     return web.json_response({"ok": True, "diff": text, "unchanged": not text}, dumps=_dumps)
 
 
@@ -99,7 +99,7 @@ async def apply_lines(request: web.Request) -> web.Response:
     servers = {name: client.send for name, client in engine.ami.items()}
     try:
         result = await apply(lines, engine.config.emergency.targets(), directory, servers,
-                             engine.config.emergency.ring_timeout)
+                             engine.config.emergency.ring_timeout, engine.config.agi.url())
     except (OSError, RenderError) as exc:
         await console.audit.record(actor(request), "admin.lines_apply", str(directory)[:200], "failed")
         return json_error("console.lines.write_failed", f"写入配置文件失败：{exc}", 500)

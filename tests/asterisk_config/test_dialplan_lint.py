@@ -74,3 +74,22 @@ def test_fresh_install_before_the_first_apply_still_loads_every_shipped_context_
     contexts = section_map(read_config(tmp_path / "extensions.conf"))
     assert {"from-trunk", "hotline-in", "hotline-route", "hotline-unknown-number"} <= set(contexts)
     assert "general" in section_map(read_config(tmp_path / "queues.conf"))
+
+
+def test_the_engines_agi_address_comes_from_its_config_through_the_rendered_include(tmp_path):
+    """Issue 9.4: no hard-coded agi://127.0.0.1:4573 once `hotline lines apply` ran: the rendered
+    file continues [globals] and sets HOTLINE_AGI from the engine's [agi] configuration."""
+    import shutil
+
+    from asterisk_standin.lab_config import LabConfig
+
+    shipped = Path(__file__).resolve().parents[2] / "asterisk-config"
+    shutil.copy(shipped / "extensions.conf", tmp_path / "extensions.conf")
+    shutil.copy(shipped / "queues.conf", tmp_path / "queues.conf")
+    cfg = load_config(None, {}, {"agi": {"host": "0.0.0.0", "port": 14573}})
+    assert cfg.agi.url() == "agi://127.0.0.1:14573"
+    assert load_config(None, {}, {"agi": {"advertise_url": "agi://10.1.2.3:4573"}}).agi.url() == "agi://10.1.2.3:4573"
+    write_atomically(tmp_path, render([LineInfo("12345", "政务服务便民热线", MergeMode.HUB)], agi_url=cfg.agi.url()))
+    assert LabConfig.load(tmp_path).globals["HOTLINE_AGI"] == "agi://127.0.0.1:14573"
+    (tmp_path / "hotline-lines.conf").unlink()
+    assert LabConfig.load(tmp_path).globals["HOTLINE_AGI"] == "agi://127.0.0.1:4573"   # before the first apply
