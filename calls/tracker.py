@@ -57,6 +57,7 @@ class CallTracker:
         self._emit = emit
         self._contexts = frozenset(hotline_contexts)
         self.calls: dict[tuple[str, str], CallState] = {}
+        self._answering: dict[tuple[str, str, str], str] = {}  # (server, queue, member) -> Linkedid
         self._finished: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._remember = remember_finished
         self.finished_count = 0
@@ -165,9 +166,15 @@ class CallTracker:
             visit.left_at = visit.left_at or self._clock()
         call.answered_at, call.answered_via = self._clock(), "queue"
         call.answered_interface, call.answered_member = e.interface, e.member_name
+        self._answering[(call.server, e.queue, e.interface)] = call.linkedid
 
     def _on_AgentComplete(self, e: ev.AgentComplete) -> None:
+        """An AgentComplete may carry no channel fields (seen on Asterisk 22 when the caller's
+        channel is already gone); it still belongs to the call its member answered in that queue."""
         call = self._caller_event(e)
+        linkedid = self._answering.pop((e.server or "", e.queue, e.interface), None)
+        if call is None and linkedid is not None:
+            call = self.calls.get((e.server or "", linkedid))
         if call is not None and e.talk_time is not None:
             call.talk_seconds = (call.talk_seconds or 0) + e.talk_time
 
@@ -200,6 +207,10 @@ class CallTracker:
     def _finish(self, call: CallState, ended_at: datetime, outcome: Outcome | None = None) -> None:
         key = (call.server, call.linkedid)
         self.calls.pop(key, None)
+        for visit in call.visits:
+            answering = (call.server, visit.queue, call.answered_interface or "")
+            if visit.answered and self._answering.get(answering) == call.linkedid:
+                del self._answering[answering]
         self._finished[key] = None
         while len(self._finished) > self._remember:
             self._finished.popitem(last=False)

@@ -181,3 +181,24 @@ def test_given_a_call_that_never_ends_when_expired_then_finished_as_lost_track()
     clock.advance(hours=2)
     assert tracker.expire(timedelta(hours=1)) == 1
     assert done[0].outcome is Outcome.LOST_TRACK and tracker.calls == {}
+
+
+def test_given_agentcomplete_without_channel_fields_then_talk_time_still_belongs_to_the_call():
+    """Issue 9.6 / 10.2: matched by queue and member when Asterisk leaves the channel block out."""
+    from hotline.ami.message import Message
+    from tests.calls.trace_feed import Source
+
+    def without_channel(e):
+        if not isinstance(e, ev.AgentComplete):
+            return e
+        keep = [(k, v) for k, v in e.headers.items() if k in ("Event", "Privilege", "Queue", "Interface", "MemberName",
+                                                              "HoldTime", "TalkTime", "Reason", "DestChannel")]
+        return ev.to_event(Message.from_items(keep, Source("pbx1", 1)))
+
+    stream = [without_channel(e) for e in events("02a-ami-call-ivr-queue-answered")]
+    assert any(isinstance(e, ev.AgentComplete) and e.channel is None for e in stream)
+    clock, done = Clock(), []
+    tracker = CallTracker(clock, done.append)
+    replay(stream, clock, tracker)
+    (call,) = done
+    assert call.outcome is Outcome.ANSWERED and call.talk_seconds == 4
