@@ -61,6 +61,7 @@ class CallTracker:
         self._finished: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._remember = remember_finished
         self.finished_count = 0
+        self.not_hotline = 0
         self.emit_errors = 0
         self.resyncs = 0
 
@@ -216,6 +217,11 @@ class CallTracker:
             self._finished.popitem(last=False)
         record = call.finish(ended_at, self._contexts, outcome)
         self.finished_count += 1
+        if not record.hotline:
+            # Not a citizen's call: e.g. the 110/119 leg the engine originates into a three-way
+            # linkage conference has its own Linkedid; the citizen's call already records it.
+            self.not_hotline += 1
+            return
         try:
             self._emit(record)
         except Exception:  # noqa: BLE001 - a failing sink must not stop the projection

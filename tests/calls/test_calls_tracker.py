@@ -91,12 +91,13 @@ def test_given_three_way_linkage_then_the_119_leg_sharing_the_linkedid_stays_in_
     assert tracker.calls == {}
 
 
-def test_given_conference_linkage_then_the_call_ends_when_the_agent_leaves_wrapup_and_119_is_its_own_call():
-    _, done = track("09a-ami-linkage-confbridge")
+def test_given_conference_linkage_then_the_call_ends_when_the_agent_leaves_wrapup_and_the_119_leg_is_no_call_record():
+    """Issue 9.6: the 119 leg originated into the conference has its own Linkedid but is no citizen's call."""
+    tracker, done = track("09a-ami-linkage-confbridge")
     citizens = [c for c in done if c.caller_number == "13800138000"]
     assert len(citizens) == 2 and all(c.outcome is Outcome.ANSWERED for c in citizens)
-    operators = [c for c in done if c.caller_number == "119"]
-    assert len(operators) == 2 and all(c.outcome is Outcome.OTHER and not c.hotline for c in operators)
+    assert [c for c in done if c.caller_number == "119"] == [] and len(done) == 2
+    assert tracker.not_hotline == 2 and tracker.calls == {}
 
 
 def test_given_ivr_variables_on_the_caller_side_then_record_carries_line_ticket_and_ivr_path():
@@ -134,12 +135,13 @@ def test_given_ivr_route_without_a_queue_then_outcome_follows_the_route(variable
     assert done[0].outcome is outcome
 
 
-def test_given_a_call_outside_the_hotline_contexts_then_outcome_other():
+def test_given_a_call_outside_the_hotline_contexts_then_no_call_record():
     stream = [e for e in events("02d-ami-queue-joinempty-strict")
               if not (isinstance(e, ev.VarSet) and e.variable == "QUEUESTATUS")]
     clock, done = Clock(), []
-    replay(stream, clock, CallTracker(clock, done.append, hotline_contexts=()))
-    assert done[0].outcome is Outcome.OTHER and not done[0].hotline
+    tracker = CallTracker(clock, done.append, hotline_contexts=())
+    replay(stream, clock, tracker)
+    assert done == [] and tracker.not_hotline == tracker.finished_count > 0
 
 
 def test_given_events_without_a_channel_or_for_unknown_calls_then_nothing_is_created():
