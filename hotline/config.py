@@ -174,6 +174,7 @@ class IvrSection(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
     menus_file: Path | None = None            # default: ivr/frontend/default_menus.toml
     intake_dir: Path = Path("/var/spool/asterisk/hotline-intake")  # where Asterisk records intake audio
+    sounds_dir: Path | None = None            # Asterisk's sounds, if visible here: prompts checked at start
     classify_rules_file: Path | None = None   # default: ivr/classify/default_rules.toml
     emergency_words_file: Path | None = None  # default: ivr/classify/default_emergency.toml
 

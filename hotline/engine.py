@@ -150,8 +150,10 @@ async def _health(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     ami = {name: client.ready for name, client in engine.ami.items()}
     transcriber = engine.services.get("transcriber")
-    return web.json_response({"status": "ok", "mode": engine.config.engine.mode, "ami": ami,
-                              "speech": getattr(transcriber, "available", False),
+    missing = engine.services.get("prompts_missing")
+    return web.json_response({"status": "ok" if not missing else "degraded", "mode": engine.config.engine.mode,
+                              "ami": ami, "speech": getattr(transcriber, "available", False),
+                              "prompts_missing": None if missing is None else len(missing),
                               "services": sorted(engine.services)})
 
 
@@ -194,7 +196,23 @@ async def _routes(app: web.Application) -> AsyncIterator[None]:
     engine = app[ENGINE]
     for path, handler in agi_routes(engine).items():
         engine.agi_routes.setdefault(path, handler)
+    _check_prompts(engine)
     yield
+
+
+def _check_prompts(engine) -> None:
+    """Every prompt the IVR and dialplan play, in every language offered, where Asterisk looks."""
+    sounds = engine.config.ivr.sounds_dir
+    if sounds is None:
+        return
+    from ivr.prompts import load_catalogue
+    from ivr.prompts.check import missing_prompts
+
+    missing = missing_prompts(load_catalogue(), sounds, engine.config.ivr.front_end().languages)
+    engine.services["prompts_missing"] = missing
+    if missing:
+        log.warning("提示音缺失 %d 个（%s）：%s …  用 hotline prompts install --dir %s 生成",
+                    len(missing), sounds, ", ".join(missing[:5]), sounds)
 
 
 async def serve(app: web.Application, host: str, port: int, stop: asyncio.Event) -> None:
