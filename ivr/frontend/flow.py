@@ -83,7 +83,7 @@ def ivr_flow(call: CallInfo, deps: IvrDeps) -> Generator[Any, Any, IvrOutcome]:
         yield from log_linkage(deps, out.ticket, out.linkage, out.notes)
         return (yield from _emergency(deps, state, out))
     if state.route.action == "queue" and not state.agent_now and (
-            state.force_intake or (s.intake and (yield from _no_agent_free(deps, state.route, out)))):
+            state.force_intake or (s.intake and (yield from _no_agent_free(deps, state.route.queue, out)))):
         yield from _intake(deps, call, state, local, out)
         if out.hung_up:
             return (yield from _finish(deps, out, {"HOTLINE_TICKET": out.ticket or ""}))
@@ -182,20 +182,15 @@ def _apply(deps: IvrDeps, state: _State, digit: str | None, action: MenuAction, 
         state.route = route_call(line, local.time(), deps.settings.general_queue)
 
 
-def _no_agent_free(deps: IvrDeps, route: Route, out: IvrOutcome) -> Generator[Any, Any, bool]:
-    """No agent free in any queue the call may reach before it would wait: a 双号并行 caller whose
-    dedicated queue is empty goes on to the pool, so idle pool agents count too."""
+def _no_agent_free(deps: IvrDeps, queue: str, out: IvrOutcome) -> Generator[Any, Any, bool]:
     if deps.live is None:
         return True
-    for queue in filter(None, (route.queue, route.overflow_queue)):
-        try:
-            free = int((yield Effect(deps.live.available_agents, queue)))
-        except Exception as exc:  # noqa: BLE001 - no live data: treat as none free
-            out.notes.append(f"live queue state unavailable: {type(exc).__name__}: {exc}")
-            return True
-        if free > 0:
-            return False
-    return True
+    try:
+        free = int((yield Effect(deps.live.available_agents, queue)))
+    except Exception as exc:  # noqa: BLE001 - no live data: treat as none free
+        out.notes.append(f"live queue state unavailable: {type(exc).__name__}: {exc}")
+        return True
+    return free <= 0
 
 
 def _intake(deps: IvrDeps, call: CallInfo, state: _State, local: datetime,
