@@ -8,8 +8,6 @@ failure after it (e.g. a concurrent edit) leaves a registered ticket the agent c
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
 
 from tickets.codes import RequestType, Status
@@ -93,10 +91,3 @@ class TicketDesk:
             rows = await session.execute(select(Department.code, Department.name)
                                          .where(Department.active.is_(True)).order_by(Department.code))
             return [{"code": code, "name": name} for code, name in rows]
-
-    async def may_view(self, ticket, username: str, roles: Sequence[str], popped: bool) -> bool:
-        """Confidential tickets: supervisors, and the agent handling it (popped to them or registered by them)."""
-        if not ticket.confidential or "supervisor" in roles or popped:
-            return True
-        history = await self._tickets.history(ticket.number)
-        return any(e.actor == username for e in history if e.action.value in ("register", "reply", "dispatch"))

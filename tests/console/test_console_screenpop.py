@@ -342,3 +342,85 @@ async def test_given_a_transcript_when_popped_then_the_classifiers_guesses_are_o
     assert (pop["guess"]["type"], pop["guess"]["category"]) == ("投诉", "环境")
     assert {"我要投诉", "噪音"} <= set(pop["guess"]["matched"])
     assert (pop["ticket"]["request_type"], pop["ticket"]["status"]) == ("", "draft")  # only a default, not applied
+
+
+async def test_given_agent01s_confidential_ticket_when_agent02_completes_it_then_403_audited_nothing_shown_unchanged(
+        desk):
+    app, engine, tracker, as_user, mark = desk
+    number = (await ring(app, "call-41"))["ticket"]["number"]
+    owner, owner_headers = await as_user("agent01")
+    registered = await owner.post(f"/agent/tickets/{number}/complete", headers=owner_headers, json={
+        "request_type": "举报", "content": "举报某局长收受购物卡", "confidential": True})
+    assert registered.status == 200
+    before = await engine.services["tickets"].get(number)
+    other, headers = await as_user("agent02")
+    response = await other.post(f"/agent/tickets/{number}/complete", headers=headers, json={
+        "then": "reply", "request_type": "举报", "content": "x", "reply": "已转交"})
+    text = await response.text()
+    assert response.status == 403 and "举报某局长收受购物卡" not in text and "保密工单" in text
+    assert '"ticket"' not in text
+    after = await engine.services["tickets"].get(number)
+    assert (after.status, after.reply, after.content) == (before.status, before.reply, before.content)
+    assert "agent02" not in {e.actor for e in await engine.services["tickets"].history(number)}
+    rows = [r for r in await mark.rows(5, username="agent02") if r.action != "login"]
+    assert [(r.action, r.target, r.result) for r in rows] == [(VIEW_CONFIDENTIAL_TICKET, number, "denied")]
+    again = await other.get(f"/tickets/{number}", headers=JSON)  # a refused write does not open the view
+    assert again.status == 403 and "举报某局长收受购物卡" not in await again.text()
+
+
+async def test_given_agent01s_plain_ticket_and_draft_when_agent02_reads_by_number_then_403_and_audited(desk):
+    app, engine, tracker, as_user, mark = desk
+    draft_number = (await ring(app, "call-42"))["ticket"]["number"]
+    other_draft = await engine.services["tickets"].create_draft(caller=CALLER, content="咨询公积金提取条件")
+    other, headers = await as_user("agent02")
+    for number in (draft_number, other_draft.number):
+        response = await other.get(f"/tickets/{number}", headers=JSON)
+        body = await response.text()
+        assert (response.status, (await response.json())["error"]["message"]) == (
+            403, "无权访问该工单：仅承办该来电的坐席和班长可以查看或处理")
+        assert "咨询公积金" not in body and '"ticket"' not in body
+        refused = await other.post(f"/agent/tickets/{number}/complete", headers=headers,
+                                   json={"request_type": "咨询", "content": "改写"})
+        assert refused.status == 403
+    rows = [r for r in await mark.rows(10, username="agent02") if r.action != "login"]
+    assert [(r.action, r.target, r.result) for r in rows] == [
+        ("access.ticket_forbidden", n, "denied") for n in (other_draft.number, other_draft.number,
+                                                            draft_number, draft_number)]
+    assert (await engine.services["tickets"].get(other_draft.number)).content == "咨询公积金提取条件"
+
+
+async def test_given_a_ticket_when_its_agent_or_a_supervisor_reads_it_then_allowed_and_confidential_reads_audited(
+        desk):
+    app, engine, tracker, as_user, mark = desk
+    number = (await ring(app, "call-43"))["ticket"]["number"]
+    agent, headers = await as_user("agent01")
+    assert (await agent.get(f"/tickets/{number}", headers=JSON)).status == 200  # the pop it was given
+    response = await agent.post(f"/agent/tickets/{number}/complete", headers=headers, json={
+        "request_type": "举报", "content": "举报工地夜间施工", "confidential": True})
+    assert response.status == 200
+    app[CONSOLE].pops.dismiss("PJSIP/8101", "call-43")
+    assert (await (await agent.get(f"/tickets/{number}", headers=JSON)).json())["ticket"]["content"] == "举报工地夜间施工"
+    lead, _ = await as_user("lead01")
+    assert (await (await lead.get(f"/tickets/{number}", headers=JSON)).json())["ticket"]["content"] == "举报工地夜间施工"
+    plain = await engine.services["tickets"].create_draft(caller=CALLER, content="咨询")
+    assert (await lead.get(f"/tickets/{plain.number}", headers=JSON)).status == 200
+    rows = await mark.rows(10, action=VIEW_CONFIDENTIAL_TICKET)
+    assert [(r.username, r.result) for r in rows] == [("lead01", "ok"), ("agent01", "ok")]
+
+
+async def test_given_a_call_agent01_answered_when_the_pop_is_gone_then_the_call_log_still_lets_it_reach_the_ticket(
+        desk):
+    from datetime import UTC, datetime
+
+    from calls.models import CallRecord
+
+    app, engine, tracker, as_user, mark = desk
+    draft = await engine.services["tickets"].create_draft(caller=CALLER, content="求助：小区停水", call_id="call-44")
+    now = datetime.now(UTC)
+    async with engine.sessions() as session, session.begin():
+        session.add(CallRecord(server="standin", linkedid="call-44", started_at=now, ended_at=now, recorded_at=now,
+                               answered_interface="PJSIP/8101", outcome="answered"))
+    agent, _ = await as_user("agent01")
+    assert (await agent.get(f"/tickets/{draft.number}", headers=JSON)).status == 200
+    other, _ = await as_user("agent02")
+    assert (await other.get(f"/tickets/{draft.number}", headers=JSON)).status == 403
