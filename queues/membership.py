@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from hotline.ami import events as ev
 from hotline.ami.events import to_event
+from queues.member_actions import AddMember
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +29,9 @@ class Member:
     paused: bool = False
     reason: str = ""
 
-    def queue_add(self) -> dict[str, str]:
-        """The QueueAdd fields that put this member back exactly as it was."""
-        fields = {"Queue": self.queue, "Interface": self.interface, "MemberName": self.name or self.interface,
-                  "StateInterface": self.interface, "Paused": "true" if self.paused else "false"}
-        if self.paused and self.reason:
-            fields["Reason"] = self.reason
-        return fields
+    def queue_add(self) -> AddMember:
+        """The QueueAdd that puts this member back exactly as it was."""
+        return AddMember(self.queue, self.interface, self.name or self.interface, self.paused, self.reason)
 
 
 def _dynamic(membership: str) -> bool:
@@ -75,7 +72,8 @@ class Membership:
         remembered = self.members(server)
         log.warning("Asterisk %s restarted: adding back %d queue members", server, len(remembered))
         for member in remembered:
-            response = await session.send("QueueAdd", member.queue_add())
+            action = member.queue_add()
+            response = await session.send(action.name, action.fields())
             if response.ok or "Already there" in (response.text or ""):
                 self.readded += 1
             else:

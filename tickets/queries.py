@@ -69,6 +69,7 @@ async def search_tickets(
     since: datetime | None,
     until: datetime | None,
     limit: int,
+    call_id: str | None = None,
 ) -> list[Ticket]:
     """Newest first. `number` matches a prefix (a whole number or e.g. a day '20261122')."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -80,6 +81,8 @@ async def search_tickets(
         stmt = stmt.where(Ticket.number.like(f"{number}%"))
     if caller:
         stmt = stmt.where(Ticket.caller == caller)
+    if call_id:
+        stmt = stmt.where(Ticket.call_id == call_id)
     if text:
         pattern = _like(text)
         stmt = stmt.where(or_(*(col.ilike(pattern, escape="\\") for col in (

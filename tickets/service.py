@@ -271,14 +271,15 @@ class TicketService:
     async def search(self, *, number: str | None = None, caller: str | None = None,
                      text: str | None = None, status: str | Iterable[str] | None = None,
                      since: datetime | None = None, until: datetime | None = None,
-                     limit: int = 50) -> list[TicketView]:
+                     limit: int = 50, call_id: str | None = None) -> list[TicketView]:
         number = (clean_text("text", number) or "").strip() or None
         text = clean_text("text", text)
         _aware("since", since)
         _aware("until", until)
         async with self._sessions() as session:
             found = await search_tickets(session, number=number, caller=normalize_caller(caller),
-                                         text=text, status=status, since=since, until=until, limit=limit)
+                                         text=text, status=status, since=since, until=until, limit=limit,
+                                         call_id=clean_text("call_id", call_id))
             return [TicketView.of(t) for t in found]
 
     async def list_overdue(self, now: datetime | None = None) -> list[OverdueItem]:

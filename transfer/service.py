@@ -139,14 +139,14 @@ class TransferService:
 
     async def _ticket_of(self, call: AgentCall) -> str | None:
         """The call's own ticket (the IVR's draft), so a ledger row names it even when the console did not."""
-        if not call.citizen_number or self._tickets is None:
+        if not call.linkedid or self._tickets is None:
             return None
         try:
-            found = await self._tickets.search(caller=call.citizen_number, limit=20)
+            found = await self._tickets.search(call_id=call.linkedid, limit=1)
         except Exception:  # noqa: BLE001 - a ledger row without a ticket beats a refused transfer
             log.warning("transfer: ticket lookup for call %s failed", call.linkedid, exc_info=True)
             return None
-        return next((t.number for t in found if t.call_id == call.linkedid), None)
+        return found[0].number if found else None
 
     async def _subcenter_dial(self, line: str | None, target: str | None) -> tuple[str, str]:
         if line:

@@ -25,6 +25,15 @@ async def _entry(hotline, entry_id: int, done=lambda e: e.ended_at is not None, 
         return await hotline.transfers.wait_for(entry_id, done)
 
 
+async def _back_with_the_agent(hotline, phone, out, ticket: str) -> list[str]:
+    """[emergency-failed]: the citizen is first in line, the agent answers again; the ticket's linkage results."""
+    await until(lambda: phone.calls == 2)
+    await until(lambda: getattr(hotline.transfers.calls.of(AGENT), "citizen_channel", None) == out.channel)
+    await hotline.transfers.drain()
+    history = await hotline.engine.services["tickets"].history(ticket)
+    return [e.detail["result"] for e in history if e.action.value == "linkage"]
+
+
 async def _ticket(hotline, caller: str) -> str:
     view = await hotline.engine.services["tickets"].create_draft(caller=caller)
     return view.number
@@ -99,11 +108,7 @@ async def test_given_a_taken_119_line_when_the_agent_transfers_blind_then_the_ci
         # A phone taken at request time: no leg, only DIALSTATUS "" then CHANUNAVAIL, which the ledger records
         # as failed (a line that rings and declines is BUSY: see the next test).
         assert (entry.state, entry.result, entry.detail, entry.answered_at) == ("failed", "failed", "CHANUNAVAIL", None)
-        await until(lambda: phone.calls == 2)  # [emergency-failed]: first in line, and the agent answers again
-        await until(lambda: getattr(hotline.transfers.calls.of(AGENT), "citizen_channel", None) == out.channel)
-        await hotline.transfers.drain()
-        history = await hotline.engine.services["tickets"].history(ticket)
-        assert [e.detail["result"] for e in history if e.action.value == "linkage"] == ["failed"]
+        assert await _back_with_the_agent(hotline, phone, out, ticket) == ["failed"]
     assert_no_stray_tasks()
 
 
@@ -120,11 +125,7 @@ async def test_given_a_119_line_that_declines_when_the_agent_transfers_blind_the
         entry = await _entry(hotline, (await response.json())["transfer"]["id"])
         assert (entry.state, entry.result, entry.detail, entry.answered_at) == ("busy", "busy", "BUSY", None)
         assert fire.calls == 0
-        await until(lambda: phone.calls == 2)  # [emergency-failed]: first in line, and the agent answers again
-        await until(lambda: getattr(hotline.transfers.calls.of(AGENT), "citizen_channel", None) == out.channel)
-        await hotline.transfers.drain()
-        history = await hotline.engine.services["tickets"].history(ticket)
-        assert [e.detail["result"] for e in history if e.action.value == "linkage"] == ["busy"]
+        assert await _back_with_the_agent(hotline, phone, out, ticket) == ["busy"]
     assert_no_stray_tasks()
 
 
