@@ -93,3 +93,15 @@ def test_the_engines_agi_address_comes_from_its_config_through_the_rendered_incl
     assert LabConfig.load(tmp_path).globals["HOTLINE_AGI"] == "agi://127.0.0.1:14573"
     (tmp_path / "hotline-lines.conf").unlink()
     assert LabConfig.load(tmp_path).globals["HOTLINE_AGI"] == "agi://127.0.0.1:4573"   # before the first apply
+
+
+def test_a_hostile_agi_address_is_refused_by_the_config_and_by_the_renderer():
+    import pytest
+
+    from hotline.config import ConfigError
+
+    for bad in ("agi://127.0.0.1:4573\n[evil]", "agi://h;x", "http://127.0.0.1:4573"):
+        with pytest.raises(ConfigError):
+            load_config(None, {}, {"agi": {"advertise_url": bad}})
+        with pytest.raises(ValueError):
+            render([LineInfo("12345", "政务服务便民热线", MergeMode.HUB)], agi_url=bad)
