@@ -115,6 +115,8 @@ class AmiServer:
         commands = json.loads(resources.files("asterisk_standin").joinpath("data/ami_commands.json").read_text("utf-8"))
         self.authorities = action_authorities([(name, line) for name, line in commands])
         self._last: tuple[object, bytes] = (None, b"")
+        # Asterisk answers AMI before its modules are loaded: until FullyBooted, app_queue's actions are unknown
+        self.booting = False
 
     def category(self, privilege: str) -> int:
         mask = self._categories.get(privilege)
@@ -127,6 +129,19 @@ class AmiServer:
         if self._last[0] is not msg:
             self._last = (msg, format_message(msg))
         return self._last[1]
+
+    def _fully_booted(self) -> list[tuple[str, Any]]:
+        uptime = int(self.pbx.clock.now() - self.pbx.start_time)
+        return [("Event", "FullyBooted"), ("Privilege", "system,all"), ("Uptime", uptime),
+                ("LastReload", int(self.pbx.clock.now() - self.pbx.reload_time)), ("Status", "Fully Booted")]
+
+    def finish_boot(self) -> None:
+        """Every module is loaded: app_queue answers, and FullyBooted goes out as a system event."""
+        self.booting = False
+        fields = self._fully_booted()[2:]
+        self.pbx.emit("FullyBooted", "system,all", fields)
+        for session in self.sessions:
+            session.flush()
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._handle, self.host, self.port)
@@ -194,6 +209,8 @@ class AmiServer:
             session.send(error(aid, "Permission denied"))
             return
         handler = ACTIONS.get(name)
+        if self.booting and name.startswith("queue"):
+            handler = None
         if handler is None:
             session.send(error(aid, f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands."))
             session.security_event("RequestBadFormat", ("SessionID", session.session_id), ("LocalAddress", session.local),
@@ -235,10 +252,8 @@ class AmiServer:
             session.send_events = mask
         session.send(ami_wire.success(aid, "Authentication accepted"))
         system = PERMS["system"]
-        if session.send_events & system and session.readperm & system:  # written directly: no eventfilter (manager.c)
-            uptime = int(self.pbx.clock.now() - self.pbx.start_time)
-            session.send([("Event", "FullyBooted"), ("Privilege", "system,all"), ("Uptime", uptime),
-                          ("LastReload", int(self.pbx.clock.now() - self.pbx.reload_time)), ("Status", "Fully Booted")])
+        if session.send_events & system and session.readperm & system and not self.booting:
+            session.send(self._fully_booted())  # written directly: no eventfilter (manager.c)
         now = self.pbx.clock.now()
         auth = [("Event", "SuccessfulAuth"), ("Privilege", "security,all"), ("EventTV", event_tv(now)),
                 ("Severity", "Informational"), ("Service", "AMI"), ("EventVersion", "1"), ("AccountID", user.name),

@@ -15,17 +15,20 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--rate", type=float, default=0.0, help="呼入速率：每（模拟）秒呼叫数，0 = 不产生话务")
     p.add_argument("--duration", type=float, default=60.0, help="产生话务的时长（模拟秒）")
     p.add_argument("--agents", type=int, default=0, help="模拟坐席数（PJSIP/8001…），自动加入 --queue")
-    p.add_argument("--queue", default="hotline", help="模拟坐席加入的队列名")
+    p.add_argument("--queue", default="hotline", help="模拟坐席加入的队列名；逗号分隔时加入每个队列")
     p.add_argument("--talk-time", type=float, default=60.0, help="平均通话时长（模拟秒）")
     p.add_argument("--talk-dist", choices=["exponential", "lognormal"], default="exponential", help="通话时长分布")
     p.add_argument("--patience", type=float, default=60.0, help="市民平均等待耐心（模拟秒），超时挂机")
-    p.add_argument("--dialed", default="12345", help="市民拨打的号码（进入 --context）")
+    p.add_argument("--dialed", default="12345", help="市民拨打的号码（进入 --context）；逗号分隔时每通随机选一个")
     p.add_argument("--context", default="hotline-in", help="中继呼入的拨号方案上下文")
     p.add_argument("--seed", type=int, default=None, help="随机种子（可复现）")
     p.add_argument("--time-scale", type=float, default=1.0, help="一模拟秒对应的真实秒数（0.1 = 快 10 倍）")
     p.add_argument("--spool-dir", type=Path, default=None, help="录音（RECORD FILE / MixMonitor）写入的根目录，默认按原路径写")
     p.add_argument("--sounds-dir", type=Path, default=None, help="提示音目录（8 kHz WAV），用于计算放音时长；缺省时每段约 1 秒")
+    p.add_argument("--queue-log", type=Path, default=None, help="queue_log 文件路径（同 Asterisk logger.conf queue_log = yes）")
     p.add_argument("--serve", action="store_true", help="话务结束后继续运行 AMI，直到 Ctrl-C")
+    p.add_argument("--traffic-after-login", action="store_true",
+                   help="等到有 AMI 会话登录（引擎已连上）再开始产生话务")
     return p
 
 
@@ -40,17 +43,21 @@ async def run(args: argparse.Namespace) -> int:
         host, _, port = args.agi.rpartition(":")
         agi_map[("127.0.0.1", 4573)] = (host or "127.0.0.1", int(port))
     standin = Standin(args.config_dir, time_scale=args.time_scale, ami_port=args.ami_port, agi_map=agi_map,
-                      spool_dir=args.spool_dir, sounds_dir=args.sounds_dir)
+                      spool_dir=args.spool_dir, sounds_dir=args.sounds_dir, queue_log_path=args.queue_log)
     port = await standin.start()
-    print(f"Asterisk 模拟器已启动：AMI 127.0.0.1:{port}")
+    print(f"Asterisk 模拟器已启动：AMI 127.0.0.1:{port}", flush=True)
     try:
         plan = TrafficPlan(rate=args.rate, duration=args.duration, talk_time_mean=args.talk_time, talk_dist=args.talk_dist,
                            patience_mean=args.patience, dialed=args.dialed, context=args.context, seed=args.seed)
         if args.agents:
             make_agents(standin.pbx, args.agents, args.queue, plan, random.Random(args.seed))
+        if args.rate > 0 and getattr(args, "traffic_after_login", False):
+            while not any(s.authenticated for s in standin.ami.sessions):  # noqa: ASYNC110 - no login hook
+                await asyncio.sleep(0.05)
         if args.rate > 0:
+            print("话务开始", flush=True)
             report = await run_traffic(standin.pbx, plan)
-            print(report.summary_zh())
+            print(report.summary_zh(), flush=True)
         if args.serve or args.rate <= 0:
             await asyncio.Event().wait()
     finally:

@@ -3,11 +3,18 @@
 A small reader instead of pyst2's asterisk.config: that one keeps items in a dict-like
 structure per category and loses the order/duplicates we need for `exten =>`/`same =>`
 and `member =>` lines, and it does not follow `#include`.
+
+Lines end at "\n" only, as Asterisk's config.c reads them (fgets); str.splitlines would
+also break at U+0085, U+2028, U+2029, \v, \f, \x1c-\x1e and a lone \r, so a comment holding
+one of them could smuggle an extension into the stand-in's dialplan that Asterisk never
+sees (issue 11.7). Blanks stripped are Asterisk's too: bytes up to the space.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+BLANKS = "".join(chr(c) for c in range(33))  # ast_strip(): everything <= ' ' (so a CRLF's \r goes)
 
 
 class ConfigError(Exception):
@@ -43,7 +50,7 @@ def strip_comment(line: str) -> str:
             break
         out.append(ch)
         i += 1
-    return "".join(out).strip()
+    return "".join(out).strip(BLANKS)
 
 
 def parse_config_text(text: str, *, base_dir: Path | None = None, _depth: int = 0) -> list[Section]:
@@ -52,12 +59,12 @@ def parse_config_text(text: str, *, base_dir: Path | None = None, _depth: int = 
         raise ConfigError("#include nesting too deep")
     sections: list[Section] = []
     current: Section | None = None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in enumerate(text.split("\n"), start=1):
         line = strip_comment(raw)
         if not line:
             continue
         if line.startswith("#include") or line.startswith("#tryinclude"):
-            name = line.split(None, 1)[1].strip().strip('"').strip("<>") if " " in line else ""
+            name = line.split(None, 1)[1].strip(BLANKS).strip('"').strip("<>") if " " in line else ""
             if base_dir is None or not name:
                 continue
             path = (base_dir / name) if not Path(name).is_absolute() else Path(name)
@@ -77,7 +84,7 @@ def parse_config_text(text: str, *, base_dir: Path | None = None, _depth: int = 
             end = line.find("]")
             if end < 0:
                 raise ConfigError(f"line {lineno}: bad section header {line!r}")
-            current = Section(line[1:end].strip())
+            current = Section(line[1:end].strip(BLANKS))
             sections.append(current)
             continue
         if current is None:
@@ -90,7 +97,7 @@ def parse_config_text(text: str, *, base_dir: Path | None = None, _depth: int = 
             value = value[1:] if value.startswith(">") else value
         else:
             raise ConfigError(f"line {lineno}: no '=' in {line!r}")
-        current.items.append((key.strip(), value.strip()))
+        current.items.append((key.strip(BLANKS), value.strip(BLANKS)))
         current.lines.append(lineno)
     return sections
 

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 class Pbx(EventBus, BridgeOps):
     def __init__(self, config_dir: Path, clock: Clock, *, sounds_dir: Path | None = None, spool_dir: Path | None = None,
                  ids: IdAllocator | None = None, agi_connect_timeout: float = 5.0,
-                 agi_map: dict[tuple[str, int], tuple[str, int]] | None = None, unknown_prompt_seconds: float | None = 1.0) -> None:
+                 agi_map: dict[tuple[str, int], tuple[str, int]] | None = None, unknown_prompt_seconds: float | None = 1.0,
+                 queue_log_path: Path | None = None) -> None:
         EventBus.__init__(self)
         self.config_dir = Path(config_dir)
         self.clock = clock
@@ -47,6 +48,8 @@ class Pbx(EventBus, BridgeOps):
         self.unknown_prompt_seconds = unknown_prompt_seconds
         self.astdb: dict[tuple[str, str], str] = {}
         self.queue_log: list[str] = []
+        self.queue_log_path = Path(queue_log_path) if queue_log_path else None
+        self._queue_log_file = None
         self.config = LabConfig.load(self.config_dir)
         self.global_vars.update(self.config.globals)
         from .queue_engine import QueueEngine
@@ -57,6 +60,35 @@ class Pbx(EventBus, BridgeOps):
         from .features import FeatureMatcher
 
         self.features = FeatureMatcher(self)
+
+    # ---- queue_log ---------------------------------------------------------------------------
+    def write_queue_log(self, line: str) -> None:
+        """Asterisk's logger appends each queue_log line and flushes it at once."""
+        self.queue_log.append(line)
+        if self.queue_log_path is None:
+            return
+        if self._queue_log_file is None:
+            self.queue_log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._queue_log_file = open(self.queue_log_path, "a", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._queue_log_file.write(line + "\n")
+        self._queue_log_file.flush()
+
+    def queue_start(self) -> None:
+        """logger.c logs QUEUESTART once the queue_log is opened at start-up (and after a restart)."""
+        self.queues.log("NONE", "NONE", "NONE", "QUEUESTART", "")
+
+    def rotate_queue_log(self, suffix: str = ".0") -> None:
+        """`logger rotate`: the file is renamed and a new one opened on the next line."""
+        if self._queue_log_file is not None:
+            self._queue_log_file.close()
+            self._queue_log_file = None
+        if self.queue_log_path is not None and self.queue_log_path.exists():
+            self.queue_log_path.rename(self.queue_log_path.with_name(self.queue_log_path.name + suffix))
+
+    def close_queue_log(self) -> None:
+        if self._queue_log_file is not None:
+            self._queue_log_file.close()
+            self._queue_log_file = None
 
     # ---- lifecycle -------------------------------------------------------------------------
     def reload(self, what: str = "all") -> None:
@@ -93,6 +125,7 @@ class Pbx(EventBus, BridgeOps):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.queues.shutdown()
+        self.close_queue_log()
 
     # ---- events (add_listener / watch_channel / remove_listener / emit / emit_raw: EventBus) ----
     def chan_event(self, event: str, chan: Channel, *extra: tuple[str, Any], privilege: str = "call,all") -> None:

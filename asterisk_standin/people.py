@@ -155,6 +155,7 @@ class Agent:
         self.reject = reject
         self.talk_time_fn = talk_time_fn
         self.busy = False
+        self.ringing = False
         self.calls = 0
 
     def register(self, pbx: Pbx) -> None:
@@ -164,13 +165,17 @@ class Agent:
         return not self.busy
 
     def device_state(self) -> int:
-        return 2 if self.busy else 1
+        if not self.busy:
+            return 1
+        return 6 if self.ringing else 2  # RINGING while it rings, INUSE once answered
+
 
     async def on_incoming(self, pbx: Pbx, chan: Channel) -> None:
-        self.busy = True
+        self.busy = self.ringing = True
         try:
             pbx.set_state(chan, RINGING)
             await chan.sleep(self.ring_time)
+            self.ringing = False
             if self.reject:
                 pbx.request_hangup(chan, 17)
                 return
@@ -189,5 +194,21 @@ class Agent:
         except Exception:  # noqa: BLE001 - caller went away: nothing more to do
             pass
         finally:
-            self.busy = False
+            self.busy = self.ringing = False
             pbx.queues.set_member_status(self.interface, 1)
+
+
+class CalledCitizen(Agent):
+    """A citizen's phone reached from the engine (回访, survey): `PJSIP/<number>@trunk`, the dial
+    string [hotline-callback] leaves on. Rings, then answers (`answer`), rings out (answer=False)
+    or is busy (`reject`); `seen` keeps the caller ID each call showed, as a phone's display would."""
+
+    def __init__(self, number: str, *, endpoint: str = "trunk", ring_time: float = 3.0, talk_time: float = 20.0,
+                 answer: bool = True, reject: bool = False) -> None:
+        super().__init__(f"PJSIP/{number}@{endpoint}", f"市民{number[-4:]}", ring_time=ring_time,
+                         talk_time=talk_time, answer=answer, number=number, reject=reject)
+        self.seen: list[str | None] = []
+
+    async def on_incoming(self, pbx: Pbx, chan: Channel) -> None:
+        self.seen.append(chan.conn_num)
+        await super().on_incoming(pbx, chan)

@@ -88,8 +88,10 @@ class QueueEngine:
                     q.notify()
 
     def log(self, uniqueid: str, queue: str, agent: str, event: str, *data: object) -> None:
+        """ast_queue_log(): `time|callid|queue|agent|event|data...`, kept in memory and written to
+        the queue_log file when one is configured (pbx.queue_log_file)."""
         line = "|".join([str(int(self.pbx.clock.now())), uniqueid, queue, agent, event, *[str(d) for d in data]])
-        self.pbx.queue_log.append(line)
+        self.pbx.write_queue_log(line)
 
     # ---- management ---------------------------------------------------------------------------
     def add_member(self, queue: str, interface: str, *, name: str = "", penalty: int = 0, paused: bool = False,
@@ -124,6 +126,8 @@ class QueueEngine:
         return "ok"
 
     def pause_member(self, queue: str | None, interface: str, paused: bool, reason: str) -> bool:
+        """set_member_paused(): without a queue, one PAUSEALL/UNPAUSEALL line (queue NONE) before the
+        first queue's PAUSE/UNPAUSE; the UNPAUSE line carries the reason only when one was given."""
         found = False
         for q in self.queues.values():
             if queue and q.name != queue:
@@ -132,6 +136,9 @@ class QueueEngine:
             if m is None:
                 continue
             found = True
+            if not queue and not getattr(self, "_all_logged", False):
+                self._all_logged = True
+                self.log("NONE", "NONE", m.name, "PAUSEALL" if paused else "UNPAUSEALL", reason)
             m.paused = paused
             m.paused_reason = reason
             if paused:
@@ -142,6 +149,7 @@ class QueueEngine:
             if not paused:
                 m.paused_reason = ""
                 q.notify()
+        self._all_logged = False
         return found
 
     def set_penalty(self, queue: str | None, interface: str, penalty: int) -> bool:

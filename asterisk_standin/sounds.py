@@ -25,7 +25,7 @@ def prompt_duration(sounds_dir: Path | None, name: str, language: str = "en",
     if path.is_absolute():
         candidates = [path.with_suffix(".wav"), path]
     else:
-        candidates = [sounds_dir / language / f"{name}.wav", sounds_dir / f"{name}.wav"]
+        candidates = [(sounds_dir / lang if lang else sounds_dir) / f"{name}.wav" for lang in _languages(language)]
     for cand in candidates:
         if cand.is_file():
             try:
@@ -34,3 +34,17 @@ def prompt_duration(sounds_dir: Path | None, name: str, language: str = "en",
             except (wave.Error, EOFError):
                 return DEFAULT_DURATION
     return None
+
+
+def _languages(language: str) -> list[str]:
+    """Asterisk 22's order (main/file.c fileexists_core): zh_CN, zh, no language, then en."""
+    order, lang = [], language
+    while lang:
+        order.append(lang)
+        if "_" not in lang:
+            break
+        lang = lang.rsplit("_", 1)[0]
+    order.append("")
+    if language != "en" and lang != "en":
+        order.append("en")
+    return order

@@ -20,7 +20,7 @@ class TrafficPlan:
     talk_time_mean: float = 60.0
     talk_dist: str = "exponential"
     patience_mean: float | None = 60.0
-    dialed: str = "12345"
+    dialed: str = "12345"            # or "12345,12315": each call picks one
     context: str = "hotline-in"
     seed: int | None = None
 
@@ -52,13 +52,15 @@ def talk_sampler(plan: TrafficPlan, rng: random.Random):
     return lambda: rng.expovariate(1.0 / plan.talk_time_mean)
 
 
-def make_agents(pbx: Pbx, count: int, queue: str, plan: TrafficPlan, rng: random.Random) -> list[Agent]:
+def make_agents(pbx: Pbx, count: int, queue: str, plan: TrafficPlan, rng: random.Random, *,
+                first: int = 8001, label: str = "坐席") -> list[Agent]:
     agents = []
     sampler = talk_sampler(plan, rng)
     for i in range(count):
-        agent = Agent(f"PJSIP/{8001 + i}", f"坐席{i + 1:02d}", ring_time=2.0, talk_time_fn=sampler)
+        agent = Agent(f"PJSIP/{first + i}", f"{label}{i + 1:02d}", ring_time=2.0, talk_time_fn=sampler)
         agent.register(pbx)
-        pbx.queues.add_member(queue, agent.interface, name=agent.name)
+        for name in queue.split(","):  # "a,b": every agent in each queue (one phone, several memberships)
+            pbx.queues.add_member(name, agent.interface, name=agent.name)
         agents.append(agent)
     return agents
 
@@ -79,7 +81,8 @@ async def run_traffic(pbx: Pbx, plan: TrafficPlan) -> TrafficReport:
             await pbx.clock.sleep(delay)
         n += 1
         patience = rng.expovariate(1.0 / plan.patience_mean) if plan.patience_mean else None
-        citizen = Citizen(f"138{n:08d}", f"市民{n}", dialed=plan.dialed, context=plan.context, patience=patience)
+        dialed = plan.dialed if "," not in plan.dialed else rng.choice(plan.dialed.split(","))
+        citizen = Citizen(f"138{n:08d}", f"市民{n}", dialed=dialed, context=plan.context, patience=patience)
         report.outcomes.append(citizen.place(pbx))
     if report.outcomes:
         await asyncio.gather(*(o.done.wait() for o in report.outcomes))

@@ -15,12 +15,17 @@ import argparse
 import asyncio
 import random
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from calls.model import EventReading, QueueCalls
+from calls.tracker import CallTracker
 from hotline.ami.events import to_event
 from hotline.ami.fanout import EventFanout
 from hotline.ami.message import Source
 from hotline.ami.session import AmiSession
+from queues.live import LiveFloor
+from queues.membership import Membership
 
 RAW = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "traces" / "raw"
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
@@ -122,6 +127,34 @@ async def run_ours(chunks, subscribers: int, mode: str) -> None:
     await fanout.close()
 
 
+async def run_engine(chunks, subscribers: int, mode: str) -> None:
+    """The engine's own readers of the queued calls (live floor, membership, call tracker): each its
+    own inline subscriber with its own state ("separate", as before issue 10.0's one reading), or
+    one EventReading feeding one model and routing each event name to the readers that read it."""
+    def clock():
+        return datetime(2026, 12, 3, tzinfo=UTC)
+
+    fanout = EventFanout(convert=to_event)
+    if mode == "separate":
+        readers = [LiveFloor(clock), Membership(), CallTracker(clock, lambda call: None)]
+        for reader in readers:
+            fanout.subscribe(reader.handle, typed=True, inline=True)
+    else:
+        visits = QueueCalls(clock)
+        reading = EventReading(visits, [LiveFloor(clock, visits=visits), Membership(),
+                                        CallTracker(clock, lambda call: None, visits=visits)])
+        fanout.subscribe(reading.handle, typed=True, inline=True)
+    counter = [0]
+    for _ in range(subscribers):
+        fanout.subscribe(make_handler(counter))
+    session = AmiSession(None, None, Source("bench", 1), fanout.publish, "b", 1 << 20, None)
+    for data in chunks:
+        session.feed(data)
+        await asyncio.sleep(0)
+    await fanout.drain()
+    await fanout.close()
+
+
 async def run_panoramisk(chunks, subscribers: int) -> None:
     from panoramisk.ami_protocol import AMIProtocol
     from panoramisk.manager import Manager
@@ -180,6 +213,12 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((f"{label}, {subs}", value, value / base))
         value = measure(run_panoramisk, chunks, events, repeat, subs)
         rows.append((f"panoramisk 1.4, {subs}", value, value / base))
+    base = measure(run_baseline, chunks, events, repeat, 10)
+    rows.append(("hand-written baseline, 10 subscriber(s)", base, 1.0))
+    for mode, label in (("separate", "engine readers: floor, membership, tracker each subscribed"),
+                        ("reading", "engine readers: one EventReading (calls/model.py)")):
+        value = measure(run_engine, chunks, events, repeat, 10, mode)
+        rows.append((f"{label} + 10", value, value / base))
     print(f"{'variant':58} {'µs/event':>9} {'ratio':>7}")
     for label, value, ratio in rows:
         print(f"{label:58} {value:9.2f} {ratio:6.2f}x")

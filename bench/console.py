@@ -8,6 +8,8 @@ own rendering), and later the baseline. This process runs the Asterisk stand-in 
 240 s mean talk) and timestamps every AgentCalled/AgentConnect/AgentComplete/AgentRingNoAnswer
 as it emits it. Delay = first websocket message showing that event's effect (the agent's state
 on its own page, the agent's row on a wallboard) minus that timestamp; same host, CLOCK_MONOTONIC.
+The screen pop (issue 14's target, ≤ 300 ms p99): AgentCalled → the first message on the agent's page
+whose pop for that call is complete (caller, IVR path, the draft looked up), printed as met / NOT met.
 
 Baseline (same run, same traffic, same clients): a minimal aiohttp broadcaster reading the same
 AMI stream with a bare socket, same batch window, no console logic. The engine keeps running
@@ -93,6 +95,8 @@ async def measure(impl: str, server: Child, base: str, agents: list, boards: lis
         floor = (await server.ask({"op": "dump"}, timeout=60))["calls"]
         figures.ingest = latency.ingest(traffic.by_iface, floor, start, end)
     figures.agent = latency.agent_pages(traffic.by_iface, dump["agent_states"], start, end)
+    if impl == "engine":
+        figures.pop = latency.screen_pops(traffic.called, dump["pops"], start, end)
     figures.board = latency.wallboards(traffic.by_iface, dump["board_changes"], start, end)
     figures.window = elapsed
     figures.msgs = {k: v / elapsed for k, v in dump["messages"].items()}

@@ -137,6 +137,21 @@ async def fake_call(port: int, rng: random.Random, turnaround: list[float], pace
     return count
 
 
+async def steady_load(port: int, calls: int, seconds: float, seed: int) -> list[float]:
+    """`calls` concurrent FastAGI calls, each followed by the next, until `seconds` have passed: the IVR's
+    traffic beside another load (bench/login_flood, bench/citizen_intake). Returns the turnarounds."""
+    rng = random.Random(seed)
+    turnaround: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def caller() -> None:
+        while time.perf_counter() < stop:
+            await fake_call(port, rng, turnaround, (0.020, 0.050))
+
+    await asyncio.gather(*(caller() for _ in range(calls)))
+    return turnaround
+
+
 async def load(port: int, calls: int, seed: int, batches: int = 1,
                pace: tuple[float, float] = (0.020, 0.050)) -> tuple[list[float], int]:
     """`batches` rounds of `calls` concurrent calls (more calls = steadier CPU per call)."""

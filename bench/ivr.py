@@ -3,7 +3,7 @@
 The engine (FastAGI server + `ivr` route + live floor over AMI + SQLite or PostgreSQL tickets)
 runs in one child process; the Asterisk stand-in and N simulated citizens run in this one.
 Half the citizens dial 12345 (an agent is free: greeting, routing, variables), half dial
-12315 (its dedicated queue has nobody: greeting, spoken intake, ticket draft, variables).
+12315 (its only dedicated agent is busy: greeting, spoken intake, ticket draft, variables).
 The same run then sends the same calls to a minimal hand-written FastAGI responder in its
 own child process (fixed command script, no DB, no AMI) — the baseline of every ratio.
 

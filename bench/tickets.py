@@ -24,6 +24,7 @@ from pathlib import Path
 if not __package__:  # run as `python bench/tickets.py`: this file must not shadow the tickets package
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from bench._seed import pg_admin  # noqa: E402
 from hotline.db import Base, make_engine, make_sessionmaker  # noqa: E402
 from tickets import DeadlineRules, TicketService, WorkCalendar  # noqa: E402
 from tickets.models import TABLES, Ticket  # noqa: E402
@@ -77,16 +78,6 @@ async def _measure(url: str, count: int, writers: int) -> tuple[float, float]:
         await engine.dispose()
 
 
-async def _pg_admin(admin_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="few tickets, for CI smoke runs")
@@ -103,12 +94,12 @@ async def main(argv: list[str] | None = None) -> None:
     if not args.no_pg:
         admin = os.environ.get("HOTLINE_TEST_PG_URL", DEFAULT_PG)
         name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-        await _pg_admin(admin, f'CREATE DATABASE "{name}"')
+        await pg_admin(admin, f'CREATE DATABASE "{name}"')
         try:
             base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
             results["PostgreSQL"] = await _measure(f"{base}/{name}", count, args.writers)
         finally:
-            await _pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print(f"tickets: {count} per run, {args.writers} concurrent writers")
     print(f"{'backend':<11} {'plain INSERT/s':>15} {'create_draft/s':>15} {'create/plain':>13}")

@@ -3,7 +3,8 @@
 The outcome is decided once, when the call is over, from facts gathered on the way (queue
 visits, QUEUESTATUS, DIALSTATUS, HOTLINE_* variables), because the events that tell an abandon
 from a queue timeout arrive in either order: both send QueueCallerAbandon, only a timeout is
-followed by QUEUESTATUS=TIMEOUT (traces 02b/02c).
+followed by QUEUESTATUS=TIMEOUT (traces 02b/02c). The visits are the queued calls' model's
+(calls/model.py, the same objects the live floor counts); how a visit ends is calls/outcome.py's rule.
 """
 from __future__ import annotations
 
@@ -12,21 +13,11 @@ from datetime import datetime
 
 from calls.codes import Outcome
 from calls.finished import FinishedCall
+from calls.outcome import NO_AGENT_STATUSES, QueueVisit, VisitOutcome, visit_outcome
 
-NO_AGENT_STATUSES = frozenset({"FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL"})
+__all__ = ["CallState", "QueueVisit"]
+
 UNKNOWN_IDS = frozenset({"", "<unknown>", "unknown", "anonymous", "Anonymous"})
-
-
-@dataclass
-class QueueVisit:
-    queue: str
-    joined_at: datetime
-    left_at: datetime | None = None
-    hold_seconds: int | None = None
-    answered: bool = False
-    abandon_seen: bool = False
-    caller_hung_up: bool = False       # a caller-side channel hung up while still queued
-    status: str = ""                   # QUEUESTATUS set after this visit
 
 
 @dataclass
@@ -43,16 +34,15 @@ class CallState:
     caller_number: str = ""
     caller_name: str = ""
     variables: dict[str, str] = field(default_factory=dict)  # HOTLINE_* and *STATUS, last value wins
-    visits: list[QueueVisit] = field(default_factory=list)
+    visits: list[QueueVisit] = field(default_factory=list)   # the model's visits (calls/model.py)
     answered_at: datetime | None = None
     answered_via: str = ""                                  # "queue" | "dial"
     answered_interface: str = ""
     answered_member: str = ""
     talk_seconds: int | None = None
     dial_status: str = ""
-
-    def open_visit(self) -> QueueVisit | None:
-        return next((v for v in reversed(self.visits) if v.left_at is None), None)
+    queue_uniqueid: str = ""                                # the channel that ran Queue() (queue_log callid)
+    partner_uniqueid: str = ""                              # the root's Local `;2` half, if any
 
     def set_caller(self, number: str, name: str) -> None:
         if number not in UNKNOWN_IDS:
@@ -63,19 +53,12 @@ class CallState:
     def outcome(self, hotline_contexts: frozenset[str]) -> Outcome:
         v = self.variables
         action = v.get("HOTLINE_ACTION", "")
+        if v.get("HOTLINE_CALLBACK_CID") or v.get("HOTLINE_SURVEY_JOB"):
+            return Outcome.OTHER  # a call out (回访/漏接回拨 click-to-call, 语音回访), not a citizen's call in
         if self.answered_via == "queue":
             return Outcome.ANSWERED
         if self.visits:
-            last = self.visits[-1]
-            if last.answered:
-                return Outcome.ANSWERED
-            if last.caller_hung_up:
-                return Outcome.ABANDONED
-            if last.status == "TIMEOUT":
-                return Outcome.TIMEOUT
-            if last.status in NO_AGENT_STATUSES:
-                return Outcome.NO_AGENT
-            return Outcome.ABANDONED
+            return _CALL_OUTCOME[visit_outcome(self.visits[-1], call_over=True)]
         if action == "emergency" or v.get("HOTLINE_EMERGENCY"):
             return Outcome.EMERGENCY
         if action == "subcenter":
@@ -112,4 +95,11 @@ class CallState:
             talk_seconds=self.talk_seconds, answered_interface=self.answered_interface,
             answered_member=self.answered_member, ticket_number=self.variables.get("HOTLINE_TICKET", ""),
             hotline=outcome is not Outcome.OTHER,
+            queue_uniqueid=self.queue_uniqueid or self.partner_uniqueid or self.linkedid,
             ivr_vars={k: val for k, val in self.variables.items() if k.startswith("HOTLINE_")})
+
+
+_CALL_OUTCOME = {VisitOutcome.ANSWERED: Outcome.ANSWERED, VisitOutcome.ABANDONED: Outcome.ABANDONED,
+                 VisitOutcome.TIMEOUT: Outcome.TIMEOUT, VisitOutcome.NO_AGENT: Outcome.NO_AGENT,
+                 VisitOutcome.OVERFLOWED: Outcome.ABANDONED}
+"""The call's outcome is its last visit's (a last visit is never an overflow: nothing followed it)."""

@@ -41,6 +41,8 @@ class MissedStatus(_Labelled):
 class CallbackResult(_Labelled):
     REACHED = "reached"
     UNREACHABLE = "unreachable"
+    NO_ANSWER = "no_answer"          # 无人接听: counted; after max_attempts the row leaves as 多次未接通
+    WRONG_NUMBER = "wrong_number"    # 号码错误: the row leaves the list at once
 
 
 _LABELS: dict[type, dict[str, str]] = {
@@ -50,7 +52,8 @@ _LABELS: dict[type, dict[str, str]] = {
     MissReason: {"abandoned": "排队中挂机", "timeout": "排队超时", "no_agent": "无坐席可接",
                  "ivr_hangup": "已登记未接通", "lost_track": "状态丢失（AMI断线）"},
     MissedStatus: {"pending": "待回拨", "called_back": "已回拨", "unreachable": "无法联系", "closed": "已关闭"},
-    CallbackResult: {"reached": "已联系上", "unreachable": "未接通"},
+    CallbackResult: {"reached": "已联系上", "unreachable": "未接通", "no_answer": "无人接听",
+                     "wrong_number": "号码错误"},
 }
 
 MISSED_OUTCOMES = {Outcome.ABANDONED: MissReason.ABANDONED, Outcome.TIMEOUT: MissReason.TIMEOUT,

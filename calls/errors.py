@@ -30,3 +30,14 @@ class InvalidCallField(CallLogError):
         self.field = field
         self.reason = reason
         super().__init__(f"字段 {field} 无效：{reason} / invalid field '{field}': {reason}")
+
+
+class ClaimedByOther(CallLogError):
+    """Another agent is calling this worklist row back right now (漏接回拨 page, issue 14.3)."""
+
+    error_id = "calls.claimed"
+
+    def __init__(self, missed_id: int, holder: str) -> None:
+        self.missed_id = missed_id
+        self.holder = holder
+        super().__init__(f"坐席 {holder} 正在回拨此来电 / missed call {missed_id} is being called back by {holder}")

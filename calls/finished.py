@@ -1,7 +1,7 @@
 """What the tracker hands over when a call is over: a plain, immutable record (no ORM)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from calls.codes import Outcome
@@ -27,7 +27,18 @@ class FinishedCall:
     answered_member: str = ""
     ticket_number: str = ""
     hotline: bool = True                     # False for outcome OTHER
+    queue_uniqueid: str = ""                 # the channel that ran Queue(): queue_log's callid
+    from_queue_log: bool = False             # the outcome is Asterisk's own record (queuelog reconcile)
     ivr_vars: dict[str, str] = field(default_factory=dict)
+
+    def cleaned(self) -> FinishedCall:
+        """Caller ids come from carriers and may carry NUL, escapes or line separators: PostgreSQL refuses NUL
+        in text, so one such call would block the call log (issue 10.6). Non-printable characters go."""
+        changes = {f.name: _printable(value) for f in fields(self)
+                   if isinstance(value := getattr(self, f.name), str) and not value.isprintable()}
+        if any(not (k.isprintable() and v.isprintable()) for k, v in self.ivr_vars.items()):
+            changes["ivr_vars"] = {_printable(k): _printable(v) for k, v in self.ivr_vars.items()}
+        return replace(self, **changes) if changes else self
 
     @property
     def missed_at(self) -> datetime:
@@ -39,3 +50,7 @@ class FinishedCall:
         if self.hold_seconds:
             return self.hold_seconds
         return max(0, round((self.missed_at - self.started_at).total_seconds()))
+
+
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable())

@@ -26,6 +26,8 @@ class CallRecord(Base):
         _one_of("outcome", Outcome),
         Index("ix_call_record_caller_started", "caller_number", "started_at"),
         Index("ix_call_record_started_at", "started_at"),
+        # the 考核 report sums a year of calls from this index alone (reports/figures.py, 0024)
+        Index("ix_call_record_figures", "started_at", "final_queue", "outcome", "hold_seconds"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -47,6 +49,10 @@ class CallRecord(Base):
     ticket_number: Mapped[str | None] = mapped_column(String(32), index=True)
     ivr_vars: Mapped[dict] = mapped_column(JSON, default=dict)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The Uniqueid of the channel that ran Queue() (queue_log's callid; for Local channels the
+    # `;2` half, not the Linkedid), and when Asterisk's queue_log confirmed or set the outcome.
+    queue_uniqueid: Mapped[str | None] = mapped_column(String(64), index=True)
+    reconciled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class MissedCall(Base):
@@ -81,6 +87,11 @@ class MissedCall(Base):
     note: Mapped[str | None] = mapped_column(Text)
     calls: Mapped[list] = mapped_column(JSON, default=list)    # [{linkedid, at, reason, waited, ticket}]
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # 漏接回拨 page (issue 14.3): the agent calling this row now (one at a time), and the last
+    # outcome recorded (CallbackResult: reached / no_answer / wrong_number / unreachable)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_result: Mapped[str | None] = mapped_column(String(16))
 
 
 TABLES = (CallRecord.__table__, MissedCall.__table__)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from calls import worklist
 from calls.codes import MISSED_OUTCOMES, CallbackResult, MissedStatus, MissReason, Outcome
-from calls.errors import InvalidCallField
+from calls.errors import AlreadyHandled, ClaimedByOther, InvalidCallField
 from calls.finished import FinishedCall
 from calls.models import CallRecord, MissedCall
 from calls.views import CallerHistory, CallView, MissedCallView
@@ -88,6 +88,7 @@ class CallLog:
     # --- writing finished calls ------------------------------------------------------------------
     async def record(self, call: FinishedCall) -> CallView:
         """Store one finished call (the outbox's sink); put a miss on the worklist. Idempotent."""
+        call = call.cleaned()
         for name in ("started_at", "ended_at"):
             if getattr(call, name).tzinfo is None:
                 raise InvalidCallField(name, "需要带时区的时间 (aware datetime required)")
@@ -98,17 +99,16 @@ class CallLog:
         async with self._sessions() as session, session.begin():
             stmt = select(CallRecord).where(CallRecord.server == call.server, CallRecord.linkedid == call.linkedid)
             row = (await session.execute(stmt)).scalar_one_or_none()
+            if row is None and call.queue_uniqueid:
+                # only a row the queue_log reconcile stored under the queue callid (the Linkedid unknown)
+                row = (await session.execute(select(CallRecord).where(
+                    CallRecord.server == call.server, CallRecord.queue_uniqueid == call.queue_uniqueid,
+                    CallRecord.linkedid == call.queue_uniqueid, CallRecord.reconciled_at.is_not(None))
+                    .limit(1))).scalar_one_or_none()
+            if row is not None and row.reconciled_at is not None and not call.from_queue_log:
+                await self._adopt(session, row, call, now)
             if row is None:
-                row = self._row(call, now)
-                session.add(row)
-                if reason is not None:
-                    missed = await worklist.absorb_miss(session, call, number, reason, now, self._window,
-                                                        reason in self._draft_reasons)
-                    missed.transcript_snippet = missed.transcript_snippet or snippet
-                elif call.outcome is Outcome.ANSWERED and number and self._close_on_answered:
-                    await worklist.close_pending_of(session, number, call.started_at, now,
-                                                    f"市民再次来电已接通（{call.linkedid}）")
-                await session.flush()
+                row = await self._insert(session, call, now, snippet)
             view = CallView.of(row)
             pending = (await session.execute(select(MissedCall).where(
                 MissedCall.server == call.server, MissedCall.linkedid == call.linkedid,
@@ -116,6 +116,85 @@ class CallLog:
         for missed in pending:
             await self._draft_for(missed, call)
         return view
+
+    async def _insert(self, session, call: FinishedCall, now: datetime, snippet: str | None = None) -> CallRecord:
+        """A new call row; a miss joins the worklist, an answer settles the caller's earlier misses."""
+        number = callable_number(call.caller_number)
+        reason = missed_reason(call) if number else None
+        row = self._row(call, now)
+        session.add(row)
+        if reason is not None:
+            missed = await worklist.absorb_miss(session, call, number, reason, now, self._window,
+                                                reason in self._draft_reasons)
+            missed.transcript_snippet = missed.transcript_snippet or snippet
+        elif call.outcome is Outcome.ANSWERED and number and self._close_on_answered:
+            await worklist.close_pending_of(session, number, call.started_at, now,
+                                            f"市民再次来电已接通（{call.linkedid}）")
+        await session.flush()
+        return row
+
+    async def _adopt(self, session, row: CallRecord, call: FinishedCall, now: datetime) -> None:
+        """The queue_log reconcile stored this call first (under the queue callid, Asterisk's
+        outcome); the tracker's record brings the real Linkedid and what only AMI saw (line,
+        IVR variables, ticket). Asterisk's outcome stays. Filling blanks only: idempotent."""
+        cut = worklist.cut
+        old = row.linkedid
+        row.linkedid = call.linkedid[:64]
+        row.started_at = min(row.started_at, call.started_at)
+        row.line = row.line or cut(call.line, 32)
+        row.caller_name = row.caller_name or cut(call.caller_name, 128)
+        row.ticket_number = row.ticket_number or cut(call.ticket_number, 32)
+        row.answered_interface = row.answered_interface or cut(call.answered_interface, 128)
+        row.ivr_vars = {**dict(call.ivr_vars), **(row.ivr_vars or {})}
+        await session.execute(update(MissedCall).where(MissedCall.server == row.server, MissedCall.linkedid == old)
+                              .values(linkedid=row.linkedid, updated_at=now))
+        if row.line:
+            await session.execute(update(MissedCall).where(
+                MissedCall.server == row.server, MissedCall.linkedid == row.linkedid, MissedCall.line.is_(None))
+                .values(line=row.line))
+
+    async def reconcile(self, calls: list[FinishedCall]):
+        """Asterisk's queue_log record of these calls wins (calls/reconcile.py); idempotent."""
+        from calls import reconcile
+
+        stats = reconcile.ReconcileStats()
+        by_server: dict[str, list[FinishedCall]] = {}
+        for call in reconcile.only_new(calls):
+            by_server.setdefault(call.server, []).append(call)
+        now = self._now()
+        missing: list[FinishedCall] = []
+        for server, group in by_server.items():
+            stats.seen += len(group)
+            async with self._sessions() as session, session.begin():
+                rows = await reconcile.existing_rows(session, server, [c.queue_uniqueid for c in group])
+                for call in group:
+                    row = rows.get(call.queue_uniqueid)
+                    if row is None:
+                        missing.append(call)
+                    elif reconcile.agrees(row, call):
+                        stats.agreed += 1
+                        if row.reconciled_at is None:
+                            row.reconciled_at = now
+                            row.queue_uniqueid = row.queue_uniqueid or call.queue_uniqueid
+                    else:
+                        stats.corrected += 1
+                        log.warning("calls.reconciled linkedid=%s was=%s asterisk=%s", row.linkedid, row.outcome,
+                                    call.outcome.value)
+                        await reconcile.correct(session, row, call, now, self._window,
+                                                lambda reason: reason in self._draft_reasons)
+        for start in range(0, len(missing), reconcile.BATCH):   # one transaction per batch, drafts after
+            chunk = missing[start:start + reconcile.BATCH]
+            async with self._sessions() as session, session.begin():
+                for call in chunk:
+                    await self._insert(session, call, now)
+                pending = (await session.execute(select(MissedCall).where(
+                    MissedCall.ticket_pending.is_(True),
+                    MissedCall.linkedid.in_([c.linkedid for c in chunk])))).scalars().all()
+            by_linkedid = {c.linkedid: c for c in chunk}
+            for missed in pending:
+                await self._draft_for(missed, by_linkedid[missed.linkedid])
+            stats.inserted += len(chunk)
+        return stats
 
     def _row(self, call: FinishedCall, now: datetime) -> CallRecord:
         cut = worklist.cut
@@ -127,7 +206,8 @@ class CallLog:
             final_queue=cut(call.final_queue, 64), hold_seconds=call.hold_seconds, talk_seconds=call.talk_seconds,
             answered_interface=cut(call.answered_interface, 128), answered_member=cut(call.answered_member, 128),
             outcome=call.outcome.value, ticket_number=cut(call.ticket_number, 32), ivr_vars=dict(call.ivr_vars),
-            recorded_at=now)
+            recorded_at=now, queue_uniqueid=cut(call.queue_uniqueid, 64),
+            reconciled_at=now if call.from_queue_log else None)
 
     async def _draft_for(self, missed: MissedCall, call: FinishedCall) -> None:
         draft = await self._tickets.create_draft(
@@ -195,6 +275,71 @@ class CallLog:
                                          note=note, updated_at=now)
             await session.refresh(row)
             return MissedCallView.of(row)
+
+    # --- the 漏接回拨 page (issue 14.3) -----------------------------------------------------------
+    @property
+    def max_attempts(self) -> int:
+        """无人接听 attempts after which a row leaves the list as 多次未接通."""
+        return self._max_attempts
+
+    async def claim_missed(self, missed_id: int, actor: str, hold: timedelta) -> MissedCallView:
+        """The agent is about to call this row back: theirs alone until they record the outcome or
+        `hold` passes. ClaimedByOther names the agent who has it; AlreadyHandled if it left the list."""
+        actor = _text("actor", actor, 64, required=True)
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            row = await worklist.load(session, missed_id)
+            if not await worklist.claim(session, missed_id, actor, now, hold):
+                await session.refresh(row)
+                if row.status != MissedStatus.PENDING.value:
+                    raise AlreadyHandled(row.id, row.status)
+                raise ClaimedByOther(row.id, row.claimed_by or "")
+            await session.refresh(row)
+            return MissedCallView.of(row)
+
+    async def release_missed(self, missed_id: int, actor: str) -> None:
+        """The call could not even start: the row is free again for anyone."""
+        async with self._sessions() as session, session.begin():
+            await worklist.release(session, missed_id, actor)
+
+    async def record_callback(self, missed_id: int, actor: str, result: str, hold: timedelta,
+                              note: str | None = None) -> MissedCallView:
+        """回拨成功 (reached) or 号码错误 (wrong_number) take the row off the list; 无人接听
+        (no_answer) counts an attempt and, at `max_attempts`, ends it as 多次未接通 (unreachable)."""
+        actor = _text("actor", actor, 64, required=True)
+        note = _text("note", note, 2000)
+        try:
+            outcome = CallbackResult(result)
+        except ValueError:
+            raise InvalidCallField("result", "must be one of reached, no_answer, wrong_number") from None
+        if outcome is CallbackResult.UNREACHABLE:
+            outcome = CallbackResult.NO_ANSWER
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            row = await worklist.load(session, missed_id)
+            other = worklist.holder(row, now, hold)
+            if row.status == MissedStatus.PENDING.value and other and other != actor:
+                raise ClaimedByOther(row.id, other)
+            attempts = row.attempts + 1
+            if outcome is CallbackResult.REACHED:
+                status = MissedStatus.CALLED_BACK
+            elif outcome is CallbackResult.WRONG_NUMBER:
+                status = MissedStatus.CLOSED
+            else:
+                status = MissedStatus.UNREACHABLE if attempts >= self._max_attempts else MissedStatus.PENDING
+            await worklist.change_status(session, row, status=status.value, attempts=attempts, last_attempt_at=now,
+                                         handled_by=actor, note=note, updated_at=now, last_result=outcome.value,
+                                         claimed_by=None, claimed_at=None)
+            await session.refresh(row)
+            return MissedCallView.of(row)
+
+    async def callback_rate(self, since: datetime, until: datetime) -> dict:
+        """docs/metrics.md 漏接回拨率: handled ÷ entries, entries = rows first missed in the period."""
+        async with self._sessions() as session:
+            counts = await worklist.rate_counts(session, since, until)
+        handled = counts["entries"] - counts["pending"]
+        rate = round(100.0 * handled / counts["entries"], 1) if counts["entries"] else None
+        return {**counts, "handled": handled, "rate": rate}
 
     # --- reading calls ---------------------------------------------------------------------------
     async def get_call(self, linkedid: str, server: str | None = None) -> CallView | None:

@@ -16,9 +16,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from calls.call_state import CallState, QueueVisit
+from calls.call_state import CallState
 from calls.codes import Outcome
 from calls.finished import FinishedCall
+from calls.model import QueueCalls
 from hotline.ami import events as ev
 from hotline.ami.event_base import ChannelInfo
 from hotline.ami.events import to_event
@@ -49,11 +50,17 @@ def _duration(text: str) -> timedelta:
         return timedelta()
 
 
+_HANDLERS: dict[type, Callable | None] = {}   # event class -> CallTracker._on_<class> (or None)
+
+
 class CallTracker:
     def __init__(self, clock: Callable[[], datetime], emit: Callable[[FinishedCall], None], *,
                  hotline_contexts: Iterable[str] = DEFAULT_HOTLINE_CONTEXTS,
-                 remember_finished: int = 4096) -> None:
+                 remember_finished: int = 4096, visits: QueueCalls | None = None) -> None:
+        """`visits`: the queued calls' model shared with the live floor (calls/model.py); alone, one
+        of its own that this tracker feeds."""
         self._clock = clock
+        self.visits = visits if visits is not None else QueueCalls(clock)
         self._emit = emit
         self._contexts = frozenset(hotline_contexts)
         self.calls: dict[tuple[str, str], CallState] = {}
@@ -69,12 +76,22 @@ class CallTracker:
     def in_flight(self, server: str | None = None) -> list[CallState]:
         return [c for c in self.calls.values() if server is None or c.server == server]
 
+    def queue_ids_in_flight(self) -> set[str]:
+        """queue_log callids of the calls still followed (their record is not written yet)."""
+        return {c.queue_uniqueid or c.partner_uniqueid or c.linkedid for c in self.calls.values()}
+
     # --- event projection ------------------------------------------------------------------------
     def handle(self, event: ev.AmiEvent) -> None:
         """Subscriber entry point (typed events from hotline.ami)."""
-        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        if not self.visits.shared:   # alone: it feeds its own model; in the engine EventReading does, once
+            self.visits.handle(event)
+        cls = type(event)
+        try:
+            handler = _HANDLERS[cls]
+        except KeyError:   # once per event class: the tracker sees every event, a lookup by name each time costs
+            handler = _HANDLERS[cls] = getattr(CallTracker, f"_on_{cls.__name__}", None)
         if handler is not None:
-            handler(event)
+            handler(self, event)
             return
         info = self._channel(event)
         if info is not None:
@@ -106,6 +123,7 @@ class CallTracker:
             call.caller_side.add(info.uniqueid)
         elif call.root_name and info.channel == _local_partner(call.root_name):
             call.caller_side.add(info.uniqueid)
+            call.partner_uniqueid = call.partner_uniqueid or info.uniqueid
         if info.uniqueid in call.caller_side:
             call.set_caller(info.caller_id_num, info.caller_id_name)
         return call
@@ -119,9 +137,6 @@ class CallTracker:
             return
         call.live.discard(info.uniqueid)
         call.gone.add(info.uniqueid)
-        visit = call.open_visit()
-        if visit is not None and info.uniqueid in call.caller_side and not visit.abandon_seen:
-            visit.caller_hung_up = True
         if not call.live:
             self._finish(call, self._clock())
 
@@ -135,36 +150,28 @@ class CallTracker:
         name = e.variable.lstrip("_")  # Set(__HOTLINE_LINE=...) is reported with its underscores
         if name.startswith("HOTLINE_") or name in _TRACKED_VARS:
             call.variables[name] = e.value
-        if name == "QUEUESTATUS" and call.visits:
-            call.visits[-1].status = e.value
-        elif name == "DIALSTATUS":
+        if name == "DIALSTATUS":
             call.dial_status = e.value
 
     def _on_QueueCallerJoin(self, e: ev.QueueCallerJoin) -> None:
+        """The visit is the model's (calls/model.py): the call holds the same object."""
         call = self._caller_event(e)
         if call is not None:
-            call.visits.append(QueueVisit(e.queue, self._clock()))
+            visit = self.visits.by_channel.get((call.server, e.channel.uniqueid))
+            if visit is not None and visit not in call.visits:
+                call.visits.append(visit)
+            call.queue_uniqueid = call.queue_uniqueid or e.channel.uniqueid
 
     def _on_QueueCallerAbandon(self, e: ev.QueueCallerAbandon) -> None:
-        call = self._caller_event(e)
-        visit = call.open_visit() if call is not None else None
-        if visit is not None:
-            visit.abandon_seen, visit.hold_seconds = True, e.hold_time
+        self._caller_event(e)
 
     def _on_QueueCallerLeave(self, e: ev.QueueCallerLeave) -> None:
-        call = self._caller_event(e)
-        visit = call.open_visit() if call is not None else None
-        if visit is not None:
-            visit.left_at = self._clock()
+        self._caller_event(e)
 
     def _on_AgentConnect(self, e: ev.AgentConnect) -> None:
         call = self._caller_event(e)
         if call is None:
             return
-        visit = next((v for v in reversed(call.visits) if v.queue == e.queue), None)
-        if visit is not None:
-            visit.answered, visit.hold_seconds = True, e.hold_time
-            visit.left_at = visit.left_at or self._clock()
         call.answered_at, call.answered_via = self._clock(), "queue"
         call.answered_interface, call.answered_member = e.interface, e.member_name
         self._answering[(call.server, e.queue, e.interface)] = call.linkedid

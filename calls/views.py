@@ -62,6 +62,9 @@ class MissedCallView:
     handled_by: str | None
     note: str | None
     calls: tuple[dict, ...] = field(default=())
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    last_result: str | None = None
 
     @property
     def reason_label(self) -> str:
@@ -76,7 +79,7 @@ class MissedCallView:
         return cls(m.id, m.linkedid, m.caller_number, m.caller_name, m.line, m.first_missed_at, m.missed_at,
                    MissReason(m.reason), m.waited_seconds, m.miss_count, m.ticket_number, m.transcript_snippet,
                    MissedStatus(m.status), m.attempts, m.last_attempt_at, m.handled_by, m.note,
-                   tuple(m.calls or ()))
+                   tuple(m.calls or ()), m.claimed_by, m.claimed_at, m.last_result)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calls.codes import MissedStatus, MissReason
@@ -109,3 +109,43 @@ async def close_pending_of(session: AsyncSession, number: str, before: datetime,
                MissedCall.missed_at <= before)
         .values(status=MissedStatus.CLOSED.value, handled_by="system", note=note, updated_at=now))
     return result.rowcount
+
+
+async def claim(session: AsyncSession, missed_id: int, actor: str, now: datetime, hold: timedelta) -> bool:
+    """Take a pending row for `actor` unless another agent holds it (a claim older than `hold` is
+    abandoned). One conditional UPDATE, so of two agents clicking at once exactly one wins."""
+    result = await session.execute(
+        update(MissedCall)
+        .where(MissedCall.id == missed_id, MissedCall.status == MissedStatus.PENDING.value,
+               or_(MissedCall.claimed_by.is_(None), MissedCall.claimed_by == actor,
+                   MissedCall.claimed_at < now - hold))
+        .values(claimed_by=actor, claimed_at=now))
+    return result.rowcount == 1
+
+
+def holder(row: MissedCall, now: datetime, hold: timedelta) -> str | None:
+    """Who holds the row now, if anyone (expired claims hold nothing)."""
+    if row.claimed_by and row.claimed_at is not None and row.claimed_at >= now - hold:
+        return row.claimed_by
+    return None
+
+
+async def release(session: AsyncSession, missed_id: int, actor: str) -> None:
+    await session.execute(update(MissedCall).where(MissedCall.id == missed_id, MissedCall.claimed_by == actor)
+                          .values(claimed_by=None, claimed_at=None))
+
+
+async def rate_counts(session: AsyncSession, since: datetime, until: datetime) -> dict[str, int]:
+    """Rows whose first miss falls in [since, until), by status and last recorded result."""
+    rows = (await session.execute(
+        select(MissedCall.status, MissedCall.last_result, func.count())
+        .where(MissedCall.first_missed_at >= since, MissedCall.first_missed_at < until)
+        .group_by(MissedCall.status, MissedCall.last_result))).all()
+    counts = {"entries": 0, "pending": 0, "called_back": 0, "wrong_number": 0, "unreachable": 0, "closed": 0}
+    for status, last_result, n in rows:
+        counts["entries"] += n
+        if status == MissedStatus.CLOSED.value and last_result == "wrong_number":
+            counts["wrong_number"] += n
+        else:
+            counts[status] += n
+    return counts

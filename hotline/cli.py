@@ -37,10 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--console-port", type=int, default=8080)
     p.add_argument("--ami-port", type=int, default=5038)
     p.add_argument("--agi-port", type=int, default=4573)
-    p.add_argument("--rate", type=float, default=0.2, help="simulated calls per second (default 0.2)")
+    p.add_argument("--rate", type=float, default=None,
+                   help="simulated calls per second (default: about 80%% occupancy of the pool agents)")
     p.add_argument("--agents", type=int, default=4, help="simulated agents logged in (default 4)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: run until Ctrl-C)")
     p.add_argument("--seed", type=int, default=12345)
+    p.add_argument("--loop-seconds", type=float, default=30.0,
+                   help="mean seconds a simulated department or dispatcher takes per step (default 30)")
+    p.add_argument("--survey-after", type=int, default=1,
+                   help="minutes after a reply the survey call goes out (default 1; demo only)")
 
     p = sub.add_parser("simulate", help="the Asterisk stand-in: AMI + FastAGI client + simulated traffic",
                        description="Run the Asterisk stand-in for tests, demos and load tests (大话务量测试).")
@@ -102,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--name", default="", help="display name, e.g. 张敏")
     q.add_argument("--phone", default=None, help="the agent's phone as Asterisk dials it, e.g. PJSIP/8001")
     q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    from hotline.catalogue_cli import add_parsers as catalogue_parsers
+
+    catalogue_parsers(sub, _config_arg)
+    from hotline.partners_cli import add_parsers as partner_parsers
+
+    partner_parsers(sub, _config_arg)
     return parser
 
 
@@ -147,6 +158,15 @@ def _dispatch(args) -> int:
         from hotline.lines_cli import run_lines
 
         return asyncio.run(run_lines(args, _load(args)))
+    if args.command in ("catalogue", "deadlines"):
+        from hotline import catalogue_cli
+
+        runner = catalogue_cli.run_catalogue if args.command == "catalogue" else catalogue_cli.run_deadlines
+        return asyncio.run(runner(args, _load(args)))
+    if args.command == "partners":
+        from hotline.partners_cli import run_partners
+
+        return asyncio.run(run_partners(args, _load(args)))
     if args.command == "run":
         from hotline.engine import run_engine
 
@@ -197,6 +217,7 @@ def _db(args) -> int:
 
 
 def _user_add(args) -> int:
+    from agent_console.accounts.policy import PasswordPolicy
     from agent_console.accounts.service import AccountError, AccountService
     from hotline import migrate
     from hotline.db import make_engine, make_sessionmaker
@@ -208,8 +229,10 @@ def _user_add(args) -> int:
         await migrate.require_head(config.database_url)
         engine = make_engine(config.database_url)
         try:
-            await AccountService(make_sessionmaker(engine)).add_user(args.username, password, args.role, args.name,
-                                                                     phone_interface=args.phone)
+            # the configured policy ([console.password_policy]); an admin's later edit lives in the database
+            policy = PasswordPolicy(**config.console.password_policy.model_dump())
+            await AccountService(make_sessionmaker(engine), policy=policy).add_user(
+                args.username, password, args.role, args.name, phone_interface=args.phone)
         finally:
             await engine.dispose()
 

@@ -63,6 +63,7 @@ class DatabaseSection(_Section):
     url: str = ""  # empty: an SQLite file in engine.data_dir
     password: str | None = None
     password_file: Path | None = None
+    query_timeout: float = Field(30.0, gt=0, le=600)  # seconds per statement (PostgreSQL)
 
     @field_validator("url")
     @classmethod
@@ -104,6 +105,27 @@ class AgiSection(_Section):
     # The address Asterisk dials, rendered into hotline-lines.conf by `hotline lines apply`
     # (default: agi://<host>:<port>, loopback when the engine listens on every address).
     advertise_url: str = Field("", pattern=r"^(agi://[A-Za-z0-9.\-\[\]:]+)?$")
+    # Who may connect: Asterisk's addresses or CIDR networks. FastAGI has no authentication, so
+    # anything else is closed before its agi_* block is read (logged, counted on the health details).
+    allowed_peers: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"], min_length=1)
+
+    @field_validator("allowed_peers", mode="before")
+    @classmethod
+    def _peer_list(cls, v: Any) -> Any:
+        return [p for p in v.split(",") if p.strip()] if isinstance(v, str) else v  # env: "10.0.0.5,10.0.1.0/24"
+
+    @field_validator("allowed_peers")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        from ivr.fastagi.peers import parse_networks
+
+        parse_networks(v)  # ValueError names the bad entry
+        return [p.strip() for p in v]
+
+    def peer_allowlist(self):
+        from ivr.fastagi.peers import PeerAllowlist
+
+        return PeerAllowlist.of(self.allowed_peers)
 
     def url(self) -> str | None:
         """What the dialplan's HOTLINE_AGI should be; None while the port is chosen at run time (0)."""
@@ -115,14 +137,61 @@ class AgiSection(_Section):
         return f"agi://{'[' + host + ']' if ':' in host else host}:{self.port}"
 
 
+class PasswordPolicySection(_Section):
+    """Defaults of the password policy; an admin's edit on /admin/users (密码策略) overrides them."""
+
+    min_length: int = Field(10, ge=8, le=128)
+    min_classes: int = Field(2, ge=1, le=4)      # of lowercase, uppercase, digits, symbols
+    history: int = Field(5, ge=0, le=24)         # refuse the last N passwords (0: not checked)
+    max_age_days: int = Field(0, ge=0, le=3650)  # 0: passwords do not expire
+
+
 class ConsoleSection(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)  # 0: any free port (tests)
     session_key: str | None = None
     session_key_file: Path | None = None
-    session_max_age: int = Field(8 * 3600, ge=60, le=7 * 86400)
+    session_max_age: int = Field(8 * 3600, ge=60, le=7 * 86400)      # absolute lifetime of a login
+    session_idle_timeout: int = Field(30 * 60, ge=60, le=86400)      # ends after this long without a request
     pause_reasons: list[str] = Field(default_factory=lambda: ["小休", "午休", "培训", "会议"], min_length=1)
     ami_server: str | None = None  # the Asterisk agents log in to (default: the first configured)
+    # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-Proto / X-Forwarded-For are believed.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    login_free_attempts: int = Field(5, ge=1, le=100)          # wrong passwords per user+address before delays
+    login_base_delay: float = Field(30.0, gt=0, le=3600)      # seconds; doubles with each further failure
+    login_max_delay: float = Field(900.0, gt=0, le=86400)
+    login_per_ip: int = Field(30, ge=1, le=100_000)           # failures per address (any user) in 15 minutes
+    login_hash_workers: int = Field(1, ge=1, le=32)           # password checks running at once
+    login_hash_wait: float = Field(2.0, gt=0, le=30)          # a login waits this long for a turn, then 429
+    login_hash_processes: bool = True                         # argon2 in idle-priority worker processes, not engine threads
+    login_concurrency: int = Field(4, ge=1, le=256)           # login requests worked on at once (loop time)
+    login_queue: int = Field(8, ge=0, le=1024)                # logins waiting for a turn; beyond: 429 at once
+    password_policy: PasswordPolicySection = PasswordPolicySection()
+    # how often the wallboard re-reads today's and the 24-hour figures from the call log
+    chart_refresh_seconds: float = Field(30.0, gt=0, le=3600)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value):
+        return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _delays(self) -> ConsoleSection:
+        if self.login_max_delay < self.login_base_delay:
+            raise ValueError("login_max_delay must be at least login_base_delay")
+        return self
 
 
 class SpeechSection(_Section):
@@ -203,6 +272,257 @@ class AsteriskSection(_Section):
 class TicketsSection(_Section):
     # Extra holiday/调休 calendars (CSV: date,kind,name) on top of the shipped official schedule.
     calendar_files: list[Path] = Field(default_factory=list)
+    # 办理 attachments (issue 12): where they are kept (default <data_dir>/attachments), the largest
+    # file, the types allowed (by extension and checked by content), files per result.
+    attachment_directory: Path | None = None
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    attachment_types: list[str] = Field(default_factory=lambda: ["pdf", "jpg", "png", "docx"])
+    attachment_max_files: int = Field(default=5, ge=1, le=20)
+    merge_window_days: int = Field(7, ge=1, le=365)  # 并单: the form suggests duplicates created this many days back
+
+
+class SupervisionSection(_Section):
+    # 督办 (issue 12.6): the sweep marks a ticket yellow at `warn_share` of a deadline, red when overdue.
+    enabled: bool = True
+    sweep_seconds: float = Field(default=60.0, gt=0)
+    warn_share: float = Field(default=0.8, gt=0, lt=1)
+    remind_every_minutes: int = Field(default=60, gt=0)   # a 督办单 is reminded from its due time on
+    escalate_after: int = Field(default=3, gt=0)          # reminders before it goes to the department's lead
+    retry_seconds: int = Field(default=60, gt=0)          # first retry of a notice the gateway refused
+    gateway: str = "log"                                  # "log" or "webhook" (the city's SMS platform)
+    webhook_url: str = ""
+    webhook_timeout: float = Field(default=3.0, gt=0)
+
+
+class QueueLogSection(_Section):
+    # Asterisk's queue_log (logger.conf `queue_log = yes`), the durable record the engine catches
+    # up from on start, on every AMI (re)connect and every `interval_seconds` (asterisk-config/README.md).
+    path: Path | None = None
+    # Or the realtime table (extconfig.conf `queue_log => pgsql,<db>`): an SQLAlchemy URL of that
+    # database, and the zone Asterisk wrote `time` in (UTC with `queue_log_realtime_use_gmt = yes`).
+    table_url: str = ""
+    table_zone: str = "Asia/Shanghai"
+    server: str = ""                   # the AMI server whose calls it records (default: the first)
+    interval_seconds: float = Field(default=30.0, gt=0)
+    settle_seconds: int = Field(default=5, ge=0)   # a timeout is final once no overflow followed it
+    start_at_end: bool = True          # no saved position yet: skip the history already in the file
+
+
+class CallbacksSection(_Section):
+    # 回访 (callbacks/, docs/callbacks.md): a replied ticket is due after due_after_minutes; a failed
+    # attempt waits retry_after_minutes; unreachable_after failed attempts (of count_channels) since the
+    # latest reply close it as 无法回访.
+    due_after_minutes: int = Field(30, ge=0, le=60 * 24 * 30)
+    retry_after_minutes: int = Field(120, ge=0, le=60 * 24 * 30)
+    unreachable_after: int = Field(3, ge=1, le=20)
+    # agents' tries only: with the automated survey on, its own tries move a ticket to the agents
+    # (docs/surveys.md 回访分派) instead of closing it; list "survey" too to count them here as well
+    count_channels: list[str] = Field(default_factory=lambda: ["agent"])
+    # the citizen's leg of click-to-call; empty: the dialplan's PJSIP/<number>@${HOTLINE_OUTBOUND_ENDPOINT}.
+    # E.g. an E1 trunk "DAHDI/g1/{number}" or a route "Local/{number}@outbound" (passed as HOTLINE_CALLBACK_DIAL)
+    dial: str = ""
+    # click-to-call: the agent's phone rings this long, then the citizen this long
+    agent_ring_seconds: int = Field(30, ge=5, le=300)
+    citizen_ring_seconds: int = Field(45, ge=5, le=300)
+    context: str = "hotline-callback"   # asterisk-config/extensions.conf
+    # outbound caller ID per line (the number the citizen dialed): {"12345" = "12345", "12315" = "12315"};
+    # a line not listed shows its own number, a ticket without a line default_caller_id
+    caller_ids: dict[str, str] = Field(default_factory=dict)
+    default_caller_id: str = "12345"
+    # 漏接回拨 page (issue 14.3): 无人接听 attempts before a row leaves the list as 多次未接通, and how
+    # long an agent's click keeps the row theirs (another agent is refused meanwhile)
+    missed_max_no_answer: int = Field(3, ge=1, le=10)
+    missed_claim_minutes: int = Field(10, ge=1, le=240)
+
+    @field_validator("dial")
+    @classmethod
+    def _dial(cls, v: str) -> str:
+        return _dial_template(v, {"number"}, optional=True)
+
+    def dial_string(self, phone: str) -> str:
+        """The citizen's leg for the dialplan, or "" for its own PJSIP default."""
+        return self.dial.replace("{number}", dial_digits(phone)) if self.dial else ""
+
+
+def dial_digits(phone: str) -> str:
+    """A citizen's number as it goes into a dial string: its digits (and a +) only."""
+    return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+def _dial_template(v: str, names: set[str], *, optional: bool = False) -> str:
+    """An outbound dial string with {number} (and `names`): one line, no dialplan syntax (, | ; $)."""
+    import re
+
+    if optional and v == "":
+        return v
+    if "{number}" not in v or not re.fullmatch(r"[A-Za-z0-9/@._:+{}-]{3,128}", v) or \
+            set(re.findall(r"{(\w*)}", v)) - names:
+        raise ValueError("expected a dial string with {number}, e.g. PJSIP/{number}@trunk or DAHDI/g1/{number}")
+    return v
+
+
+class SurveySection(_Section):
+    # Automated outbound 回访 survey (surveys/, issue 13.2): a replied ticket is surveyed by a call
+    # Originated into `context` of the shipped dialplan; retries only inside `hours` (local `timezone`).
+    enabled: bool = False
+    context: str = "hotline-survey"            # asterisk-config/extensions.conf
+    endpoint: str = "trunk"                    # the carrier endpoint: PJSIP/<number>@<endpoint>
+    # the outbound channel; {number} = the citizen's digits, {endpoint} as above. E.g. an E1 trunk:
+    # "DAHDI/g1/{number}", or a dialplan route that picks the carrier: "Local/{number}@outbound"
+    dial: str = "PJSIP/{number}@{endpoint}"
+    caller_id: str = "12345"                   # what the citizen's phone shows
+    hours: str = "09:00-20:00"                 # never at night
+    timezone: str = "Asia/Shanghai"
+    due_after_minutes: int = Field(30, ge=0, le=60 * 24 * 30)     # after the reply
+    retry_after_minutes: int = Field(60, ge=1, le=60 * 24 * 7)    # busy / no answer / hung up / invalid key
+    max_attempts: int = Field(3, ge=1, le=10)
+    max_concurrent: int = Field(10, ge=1, le=500)                 # outbound survey calls at once
+    dials_per_second: float = Field(5.0, gt=0, le=200)            # call attempts per second (the trunk's CAPS)
+    ring_seconds: int = Field(45, ge=5, le=300)
+    stale_after_minutes: int = Field(15, ge=2, le=240)            # a call out longer than this is given up as lost
+    tick_seconds: float = Field(30.0, gt=0, le=3600)
+    do_not_call: list[str] = Field(default_factory=list)          # numbers never dialed (the table holds more)
+    # 回访分派 (docs/surveys.md): when a replied ticket becomes due for callback, these go to the agents'
+    # 回访 page instead of the survey; a survey out of tries (max_attempts) or a do-not-call number moves there too
+    agent_lines: list[str] = Field(default_factory=list)          # numbers dialed, e.g. ["12315"]
+    agent_categories: list[str] = Field(default_factory=list)     # category paths; a path covers its subtree
+    agent_request_types: list[Literal["consult", "help", "complaint", "report", "suggestion", "praise"]] = \
+        Field(default_factory=list)
+    agent_urgencies: list[Literal["life_property", "utilities", "normal"]] = \
+        Field(default_factory=lambda: ["life_property"])
+    agent_confidential: bool = True                               # 保密工单
+    agent_personal: bool = True                                   # the citizen asked for a person (登记 form)
+
+    @field_validator("dial")
+    @classmethod
+    def _dial(cls, v: str) -> str:
+        return _dial_template(v, {"number", "endpoint"})
+
+    def dial_string(self, phone: str) -> str:
+        """The Originate's Channel for a citizen's number."""
+        return self.dial.replace("{endpoint}", self.endpoint).replace("{number}", dial_digits(phone))
+
+    def number_in(self, channel: str) -> str | None:
+        """The citizen's number back from a dial string of ours (an OriginateResponse names it)."""
+        head, _, tail = self.dial.replace("{endpoint}", self.endpoint).partition("{number}")
+        if channel.startswith(head) and channel.endswith(tail) and len(channel) > len(head) + len(tail):
+            return channel[len(head):len(channel) - len(tail)]
+        return None
+
+
+class SmsSection(_Section, SecretMixin):
+    # The SMS gateway (channels/sms): "log" writes every message to the engine log only (demo,
+    # development); "http" posts JSON {"to", "text", "sender"} with a bearer token to the city's platform.
+    adapter: Literal["log", "http"] = "log"
+    url: str = ""
+    token: str = ""
+    token_file: Path | None = None
+    sender: str = "12345"
+    timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # Lines (numbers dialed) whose callers get their ticket number by SMS after 登记; the sweep
+    # runs every notify_every_seconds (<= 180: within 3 minutes) and retries failed sends.
+    notify_lines: list[str] = Field(default_factory=list)
+    notify_every_seconds: float = Field(30.0, gt=0, le=180)
+    notify_max_attempts: int = Field(5, ge=1, le=100)
+    # 上行短信 (POST /sms/inbound): the shared secret the platform signs its pushes with (HMAC-SHA256,
+    # channels/sms/uplink.py). Empty: the endpoint answers 404. A sender over uplink_per_sender messages
+    # per uplink_window_seconds gets 429 (nothing stored).
+    uplink_adapter: Literal["json"] = "json"
+    uplink_secret: str = ""
+    uplink_secret_file: Path | None = None
+    uplink_max_age_seconds: int = Field(300, ge=30, le=86400)
+    uplink_per_sender: int = Field(20, ge=1)
+    uplink_window_seconds: int = Field(3600, ge=60)
+
+    def secret(self) -> str:
+        return self.read_secret(self.token, self.token_file, "sms.token")
+
+    def uplink_secret_value(self) -> str:
+        return self.read_secret(self.uplink_secret, self.uplink_secret_file, "sms.uplink_secret")
+
+
+class PartnerApiSection(_Section):
+    # The partner API under /api/v1 (channels/partner): bearer keys per partner (`hotline partners add`),
+    # webhooks of status changes, retried with backoff (backoff_seconds doubled per try, capped).
+    enabled: bool = True
+    webhook_every_seconds: float = Field(5.0, ge=1, le=300)  # APScheduler: whole seconds of grace
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(8, ge=1, le=50)
+    webhook_backoff_seconds: float = Field(10.0, gt=0, le=3600)
+    webhook_backoff_max_seconds: float = Field(3600.0, gt=0, le=86400)
+    # http:// webhook URLs (and loopback/private addresses) only outside production mode
+    webhook_allow_insecure: bool | None = None
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=1024 * 1024)
+
+
+class CitizenSection(_Section):
+    # The citizen's web pages (channels/web): limits per client address and per phone number.
+    enabled: bool = True
+    code_ttl_seconds: int = Field(600, ge=60, le=3600)       # SMS verification code lifetime
+    codes_per_phone: int = Field(3, ge=1)                    # codes sent to one phone per window
+    codes_per_address: int = Field(10, ge=1)
+    submits_per_phone: int = Field(5, ge=1)                  # requests from one phone per window
+    submits_per_address: int = Field(10, ge=1)
+    queries_per_address: int = Field(20, ge=1)               # query/evaluate attempts per window
+    window_seconds: int = Field(3600, ge=60)
+    # Submissions (web form, SMS uplink) handled at once; more answer 503 系统繁忙 with Retry-After at
+    # once, before their body is read and with nothing stored, instead of queueing for the database.
+    max_in_flight: int = Field(8, ge=1, le=10_000)
+
+
+class HotspotsSection(_Section):
+    # 热点与预警 (issue 16.6): a category (or category×district) is a spike when today's count is at least
+    # `min_count` and `z_threshold` standard deviations above the mean of the previous `baseline_days` days.
+    z_threshold: float = Field(3.0, gt=0)
+    min_count: int = Field(5, ge=1)
+    baseline_days: int = Field(28, ge=7, le=90)
+    # Each new warning is sent once to the center's supervisors through the 督办 notification gateway
+    # ([supervision] gateway / webhook_url), checked every notify_every_seconds; retried while it is down.
+    notify: bool = True
+    notify_every_seconds: float = Field(300.0, ge=5, le=3600)
+
+
+class WechatSection(_Section, SecretMixin):
+    # The WeChat official account's message push (channels/wechat), plaintext mode only: the token
+    # set on the platform (开发 → 基本配置 → 服务器配置). Empty: the endpoint answers 404.
+    token: str = ""
+    token_file: Path | None = None
+    # Messages from one OpenID within this many seconds of its previous one go to the same draft.
+    conversation_seconds: int = Field(1800, ge=60, le=86400)
+    messages_per_openid: int = Field(30, ge=1)               # per rate_window_seconds
+    rate_window_seconds: int = Field(3600, ge=60)
+    # A signed request whose timestamp is further than this from our clock is refused: in plaintext
+    # mode the signature does not cover the body, so a captured query string must not stay usable.
+    max_age_seconds: int = Field(300, ge=30, le=86400)
+    # Safe mode (安全模式, encrypt_type=aes): the account's AppID and the 43-character EncodingAESKey
+    # (channels/wechat/crypto.py). Without them an encrypted push is refused (400).
+    appid: str = ""
+    encoding_aes_key: str = ""
+    encoding_aes_key_file: Path | None = None
+    # Images are fetched by MediaId (临时素材 /cgi-bin/media/get) into the draft's attachments when the
+    # AppSecret is set; otherwise only their reference is kept.
+    app_secret: str = ""
+    app_secret_file: Path | None = None
+    api_base: str = "https://api.weixin.qq.com"
+    media_timeout_seconds: float = Field(10.0, gt=0, le=60)
+
+    def secret(self) -> str:
+        return self.read_secret(self.token, self.token_file, "wechat.token")
+
+    @field_validator("encoding_aes_key")
+    @classmethod
+    def _aes_key_shape(cls, v: str) -> str:
+        import re
+
+        if v and not re.fullmatch(r"[A-Za-z0-9+/]{43}", v):
+            raise ValueError("the EncodingAESKey is 43 Base64 characters (开发 → 基本配置 → 服务器配置)")
+        return v
+
+    def aes_key(self) -> str:
+        return self.read_secret(self.encoding_aes_key, self.encoding_aes_key_file, "wechat.encoding_aes_key")
+
+    def app_secret_value(self) -> str:
+        return self.read_secret(self.app_secret, self.app_secret_file, "wechat.app_secret")
 
 
 class Config(_Section):
@@ -217,6 +537,15 @@ class Config(_Section):
     tickets: TicketsSection = TicketsSection()
     ivr: IvrSection = IvrSection()
     asterisk: AsteriskSection = AsteriskSection()
+    queue_log: QueueLogSection = QueueLogSection()
+    callbacks: CallbacksSection = CallbacksSection()
+    survey: SurveySection = SurveySection()
+    supervision: SupervisionSection = SupervisionSection()
+    sms: SmsSection = SmsSection()
+    citizen: CitizenSection = CitizenSection()
+    hotspots: HotspotsSection = HotspotsSection()
+    wechat: WechatSection = WechatSection()
+    partner_api: PartnerApiSection = PartnerApiSection()
 
     @property
     def database_url(self) -> str:

@@ -22,12 +22,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def make_engine(url: str, *, echo: bool = False, busy_timeout: float = 30.0) -> AsyncEngine:
-    """SQLite gets a busy timeout so concurrent writers wait instead of failing at once."""
+def make_engine(url: str, *, echo: bool = False, busy_timeout: float = 30.0,
+                query_timeout: float = 30.0) -> AsyncEngine:
+    """SQLite gets a busy timeout so concurrent writers wait instead of failing at once. On PostgreSQL
+    every statement has `query_timeout` (asyncpg cancels it server-side) and waiting for a pooled
+    connection is bounded too, so a stalled database fails a request instead of hanging it (issue 10.7)."""
     if url.startswith("sqlite"):
         return create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
     return create_async_engine(url, echo=echo, pool_size=20, max_overflow=30, pool_pre_ping=True,
-                               connect_args={"timeout": busy_timeout})
+                               pool_timeout=min(10.0, query_timeout),
+                               connect_args={"timeout": busy_timeout, "command_timeout": query_timeout})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

@@ -8,6 +8,7 @@ from hotline.db import Base
 MODEL_MODULES = (
     "agent_console.accounts.models",
     "tickets.models",
+    "tickets.search",  # the PostgreSQL text index made with the ticket table
     "queues.models",
     "calls.models",
     "agent_console.auth.models",
@@ -16,6 +17,14 @@ MODEL_MODULES = (
     "knowledge.models",
     "recordings.models",
     "transfer.models",
+    "queuelog.models",
+    "callbacks.models",
+    "tickets.handling_models",
+    "surveys.models",
+    "supervision.models",
+    "channels.models",
+    "channels.partner.models",
+    "hotspots.models",
 )
 
 

@@ -10,7 +10,6 @@ from hotline.config import Config
 
 
 async def build_services(config: Config, sessions: async_sessionmaker, clock: Callable[[], datetime]) -> dict:
-    from agent_console.accounts.service import AccountService
     from ivr.classify.classifier import Classifier
     from ivr.classify.emergency import EmergencyDetector, default_emergency_rules, load_emergency_rules
     from ivr.classify.rules import default_rules, load_rules
@@ -32,14 +31,54 @@ async def build_services(config: Config, sessions: async_sessionmaker, clock: Ca
     await classifier.start()
     emergency = EmergencyDetector(load_emergency_rules(config.ivr.emergency_words_file)
                                   if config.ivr.emergency_words_file else default_emergency_rules())
-    return {
+    services = {
         "segmenter": segmenter,
         "classifier": classifier,
         "emergency": emergency,
-        "tickets": TicketService(sessions, clock, calendar, rules),
+        "tickets": (tickets := TicketService(sessions, clock, calendar, rules)),
+        "merging": _merging(tickets, config),
         "lines": LineService(sessions),
-        "accounts": AccountService(sessions),
+        "accounts": _accounts(config, sessions, clock),
+        "catalogue": _catalogue(sessions, clock),
     }
+    services["handling"] = _handling(config, sessions, services["tickets"])
+    return services
+
+
+def _handling(config: Config, sessions: async_sessionmaker, tickets):
+    """Department handling (issue 12): 二级派单, review, attachments on disk, 申请延期."""
+    from zoneinfo import ZoneInfo
+
+    from tickets.attachments import AttachmentRules
+    from tickets.handling import HandlingService
+
+    return HandlingService(tickets, sessions, AttachmentRules.from_config(config), ZoneInfo(config.engine.timezone))
+
+
+def _catalogue(sessions: async_sessionmaker, clock: Callable[[], datetime]):
+    from tickets.catalogue import Catalogue
+
+    return Catalogue(sessions, clock)
+
+
+def _merging(tickets, config: Config):
+    """并单 (tickets/merging.py): registers itself on the ticket service so duplicates follow their main."""
+    from tickets.merging import TicketMerging
+
+    return TicketMerging(tickets, window_days=config.tickets.merge_window_days)
+
+
+def _accounts(config: Config, sessions: async_sessionmaker, clock: Callable[[], datetime]):
+    """Accounts with the bounded argon2 pool and the configured password policy (admin edits swap it)."""
+    from agent_console.accounts.hashing import HashPool
+    from agent_console.accounts.policy import PasswordPolicy
+    from agent_console.accounts.service import AccountService
+
+    console = config.console
+    pool = HashPool(workers=console.login_hash_workers, wait_seconds=console.login_hash_wait,
+                    processes=console.login_hash_processes)
+    return AccountService(sessions, pool=pool, policy=PasswordPolicy(**console.password_policy.model_dump()),
+                          clock=clock)
 
 
 def agi_routes(engine) -> dict[str, Callable]:

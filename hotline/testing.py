@@ -31,6 +31,29 @@ class RunningHotline:
     app: web.Application
     standin: Any
     asterisk_dir: Path
+    runner: web.AppRunner | None = None
+    service_overrides: Mapping[str, Any] | None = None
+
+    async def kill_engine(self) -> int:
+        """The engine dies without a goodbye (kill -9): the calls in its memory and the finished
+        calls still in its outbox are lost, nothing is flushed. Returns how many records were lost."""
+        engine = self.engine
+        outbox = engine.services.get("call_outbox")
+        lost = len(outbox) if outbox is not None else 0
+        if outbox is not None:
+            outbox._buffer.clear()  # noqa: SLF001 - what a kill does to memory
+        tracker = engine.services.get("call_tracker")
+        if tracker is not None:
+            tracker.calls.clear()
+        self.pbx.agi_map.pop(ENGINE_AGI, None)  # FastAGI refused while it is down (dialplan: engine-down)
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+        return lost
+
+    async def start_engine(self) -> None:
+        """A new engine process on the same database, Asterisk and queue_log."""
+        self.app, self.runner = await _start_engine(self.config, self.standin, self.service_overrides)
 
     @property
     def engine(self) -> Engine:
@@ -53,6 +76,14 @@ class RunningHotline:
         if queue:
             self.pbx.queues.add_member(queue, interface, name=name)
         return agent
+
+    def add_callee(self, number: str, **behaviour) -> Any:
+        """A citizen's phone the engine calls out to (回访): asterisk_standin.people.CalledCitizen."""
+        from asterisk_standin.people import CalledCitizen
+
+        callee = CalledCitizen(number, **behaviour)
+        callee.register(self.pbx)
+        return callee
 
     def call(self, citizen) -> Any:
         return citizen.place(self.pbx)
@@ -88,17 +119,36 @@ def test_config(data_dir: Path, ami_port: int, extra: Mapping[str, Any] | None =
     return load_config(None, {}, overrides)
 
 
+async def _start_engine(cfg: Config, standin, services: Mapping[str, Any] | None):
+    app = build_app(cfg, service_overrides=dict(services or {}))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        engine = app[ENGINE]
+        standin.pbx.agi_map[ENGINE_AGI] = ("127.0.0.1", engine.services["fastagi"].port)
+        for client in engine.ami.values():
+            await client.wait_ready(timeout=10)
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return app, runner
+
+
 @asynccontextmanager
 async def running_hotline(data_dir: Path, *, time_scale: float = 0.05, config: Mapping[str, Any] | None = None,
                           services: Mapping[str, Any] | None = None,
-                          database_url: str | None = None) -> AsyncIterator[RunningHotline]:
-    """`services` replaces engine services (e.g. a transcriber) before the FastAGI route is built."""
+                          database_url: str | None = None, queue_log: bool = False) -> AsyncIterator[RunningHotline]:
+    """`services` replaces engine services (e.g. a transcriber) before the FastAGI route is built.
+    `queue_log`: the stand-in writes queue_log to data_dir/log/queue_log and the engine follows it."""
     from asterisk_standin.standin import Standin
 
     data_dir.mkdir(parents=True, exist_ok=True)
     extra = dict(config or {})
     if database_url:
         extra["database"] = {**extra.get("database", {}), "url": database_url}
+    queue_log_path = data_dir / "log" / "queue_log" if queue_log else None
+    if queue_log_path is not None:
+        extra["queue_log"] = {"path": str(queue_log_path), "start_at_end": False, **extra.get("queue_log", {})}
     cfg = test_config(data_dir, 5038, extra)  # AMI unused until the stand-in is up
     await asyncio.to_thread(migrate.upgrade, cfg.database_url)
 
@@ -110,18 +160,15 @@ async def running_hotline(data_dir: Path, *, time_scale: float = 0.05, config: M
 
     asterisk_dir = await prepare_asterisk_dir(cfg, lines, data_dir / "asterisk", ENGINE_AGI[1])
     standin = Standin(asterisk_dir, time_scale=time_scale, ami_port=0, spool_dir=None,
-                      auth_fail_delay=0.05)
+                      auth_fail_delay=0.05, queue_log_path=queue_log_path)
     ami_port = await standin.start()
     cfg = test_config(data_dir, ami_port, extra)
-    app = build_app(cfg, service_overrides=dict(services or {}))
-    runner = web.AppRunner(app)
+    hotline = None
     try:
-        await runner.setup()
-        engine = app[ENGINE]
-        standin.pbx.agi_map[ENGINE_AGI] = ("127.0.0.1", engine.services["fastagi"].port)
-        for client in engine.ami.values():
-            await client.wait_ready(timeout=10)
-        yield RunningHotline(cfg, app, standin, asterisk_dir)
+        app, runner = await _start_engine(cfg, standin, services)
+        hotline = RunningHotline(cfg, app, standin, asterisk_dir, runner, services)
+        yield hotline
     finally:
         await standin.stop()
-        await runner.cleanup()
+        if hotline is not None and hotline.runner is not None:
+            await hotline.runner.cleanup()

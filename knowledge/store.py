@@ -88,6 +88,13 @@ class KnowledgeStore:
             rows = await session.scalars(select(KbEntry).order_by(KbEntry.id))
             return [_entry(row) for row in rows]
 
+    async def of_department(self, department: str, limit: int = 500) -> list[Entry]:
+        """A department's own domain (共建共享): the entries naming it as 责任部门."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(KbEntry).where(KbEntry.department == department)
+                                         .order_by(KbEntry.id).limit(limit))
+            return [_entry(row) for row in rows]
+
     async def get(self, entry_id: int) -> Entry | None:
         async with self._sessions() as session:
             row = await session.get(KbEntry, entry_id)

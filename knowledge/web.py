@@ -38,6 +38,9 @@ def setup_knowledge(app: web.Application) -> None:
     app.router.add_post("/kb/suggest", kb_suggest, name="kb_suggest")
     app.router.add_post("/kb/import", kb_import, name="kb_import")
     app.router.add_get("/kb/kb_import.js", kb_script, name="kb_script")
+    from knowledge import coedit_web  # 共建共享: proposals, review, single-entry edits, history
+
+    coedit_web.add_routes(app.router)
 
 
 async def knowledge_context(app: web.Application) -> AsyncIterator[None]:

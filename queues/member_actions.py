@@ -26,12 +26,15 @@ class AddMember:
     member_name: str
     paused: bool = False
     reason: str = ""
+    penalty: int = 0  # an admin's per-queue choice: members with a lower penalty ring first
 
     name = "QueueAdd"
 
     def fields(self) -> dict[str, str]:
         fields = {"Queue": self.queue, "Interface": self.interface, "MemberName": _one_line(self.member_name),
                   "StateInterface": self.interface, "Paused": _flag(self.paused)}
+        if self.penalty:
+            fields["Penalty"] = str(self.penalty)
         if self.paused and self.reason:
             fields["Reason"] = _one_line(self.reason)
         return fields

@@ -6,8 +6,10 @@ into Asterisk's configuration.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +43,19 @@ class QueueDef:
     leavewhenempty: str = "no"
 
 
+# Control characters (C0, DEL, C1 with U+0085) and the Unicode line/paragraph separators:
+# some readers (str.splitlines, editors, log viewers) break lines at them.
+_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+
+
+def has_breaking_chars(text: str) -> bool:
+    """True when `text` holds a control character or a Unicode line/paragraph separator."""
+    return any(unicodedata.category(ch) in _BREAKING for ch in text)
+
+
 def _comment_safe(text: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f;\[\]]", " ", text).strip()[:60]
+    text = "".join(" " if unicodedata.category(ch) in _BREAKING else ch for ch in text)
+    return re.sub(r"[;\[\]]", " ", text).strip()[:60]
 
 
 def validate_line(line: LineInfo) -> None:
@@ -55,19 +68,32 @@ def validate_line(line: LineInfo) -> None:
         raise RenderError(f"line {line.number} ({MODE_LABELS[line.mode]}): a dedicated queue (专席队列) is required")
 
 
-def queue_defs(lines: Iterable[LineInfo], general_queue: str = GENERAL_QUEUE) -> list[QueueDef]:
+def validate_name(line: LineInfo) -> None:
+    """Checked when a line is saved; rendering still copes (comment-safe) with a name stored earlier."""
+    if has_breaking_chars(line.name):
+        raise RenderError(f"line {line.number} name {line.name!r}: expected no control characters or "
+                          "line separators (U+0085, U+2028, U+2029)")
+
+
+def queue_defs(lines: Iterable[LineInfo], general_queue: str = GENERAL_QUEUE,
+               settings: Mapping[str, object] | None = None) -> list[QueueDef]:
+    """`settings`: queue -> QueueSettings an admin saved (strategy, ring timeout, wrap-up)."""
     defs = {general_queue: QueueDef(general_queue, "12345 总坐席 general pool")}
     for line in lines:
         if line.queue and line.queue not in defs and line.enabled:
             strict = "paused,unavailable,invalid" if line.mode is MergeMode.PARALLEL else "yes"
             defs[line.queue] = QueueDef(line.queue, _comment_safe(f"{line.name} {MODE_LABELS[line.mode]}"),
                                         joinempty=strict, leavewhenempty="no")
+    for name, chosen in (settings or {}).items():
+        if name in defs:
+            defs[name] = dataclasses.replace(defs[name], strategy=chosen.strategy, ring_timeout=chosen.ring_timeout,
+                                             wrapuptime=chosen.wrapuptime)
     return list(defs.values())
 
 
 def render(lines: Iterable[LineInfo], emergency: Mapping[str, str] | None = None,
            emergency_ring_timeout: int = 60, general_queue: str = GENERAL_QUEUE,
-           agi_url: str | None = None) -> dict[str, str]:
+           agi_url: str | None = None, queue_settings: Mapping[str, object] | None = None) -> dict[str, str]:
     """-> {file name: text} for the queues and dialplan include files.
 
     `emergency` maps 110/119/120/122 to dial strings (config [emergency]), already validated.
@@ -80,7 +106,7 @@ def render(lines: Iterable[LineInfo], emergency: Mapping[str, str] | None = None
     shown = [{"number": line.number, "name": _comment_safe(line.name), "mode_label": MODE_LABELS[line.mode]}
              for line in lines]
     return {
-        QUEUES_FILE: env.get_template(QUEUES_FILE + ".j2").render(queues=queue_defs(lines, general_queue)),
+        QUEUES_FILE: env.get_template(QUEUES_FILE + ".j2").render(queues=queue_defs(lines, general_queue, queue_settings)),
         LINES_FILE: env.get_template(LINES_FILE + ".j2").render(
             lines=shown, emergency=sorted((emergency or {}).items()), ring_timeout=emergency_ring_timeout,
             agi_url=_agi_url(agi_url)),

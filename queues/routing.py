@@ -29,6 +29,9 @@ class Route:
     queue: str                         # first queue to join
     overflow_queue: str | None = None  # joined after overflow_after seconds (双号并行)
     overflow_after: int = 0
+    # the first queue refuses callers when nobody in it could answer (strict joinempty, rendered for
+    # 双号并行 queues), so such a caller reaches the overflow queue at once
+    overflow_when_unstaffed: bool = False
     dial: str | None = None            # 设分中心 reached by number
     announcement: str | None = None    # prompt played first (整体并入: "this number has merged into 12345")
     reason: str = ""
@@ -73,7 +76,7 @@ def route_call(line: LineInfo | None, local_now: time, general_queue: str = GENE
             return Route("queue", general_queue, reason=f"{line.name}专席不在服务时间，进入总坐席")
         overflow = general_queue if line.overflow_after > 0 else None
         return Route("queue", line.queue, overflow_queue=overflow, overflow_after=line.overflow_after,
-                     reason=f"{line.name}专席队列")
+                     overflow_when_unstaffed=overflow is not None, reason=f"{line.name}专席队列")
     if line.mode is MergeMode.SUBCENTER:
         if not within(line.hours, local_now):
             return Route("queue", general_queue, reason=f"{line.name}分中心不在服务时间，由12345受理")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from agent_console.audit.service import VIEW_RECORDING
+from agent_console.audit.service import SEARCH_CALLER_NUMBER, VIEW_RECORDING
 from agent_console.auth.access import requires
 from agent_console.context import CONSOLE, actor, json_error, live_session
 
-from .catalogue import Search
+from .catalogue import Search, mask_number
 from .context import RECORDINGS, render
 from .errors import InvalidSearch, RecordingError, RecordingUnavailable
 from .integrity import verify
@@ -73,6 +73,9 @@ async def list_page(request: web.Request) -> web.Response:
     found = await cap.catalogue.search(replace(search, states=()) if wanted else search)
     rows = [await verify(cap.catalogue, row, cap.settings.directory) for row in found]
     rows = [row for row in rows if not wanted or row.state in wanted]
+    if search.number:  # searching by a citizen's number is a read of who called (issue 11.7)
+        await request.app[CONSOLE].audit.record(actor(request), SEARCH_CALLER_NUMBER,
+                                                f"recordings number={mask_number(search.number)} found={len(rows)}")
     return render(request, "recordings.html", {"rows": rows, "form": form, "error": None, "states": STATE_LABELS,
                                                 "zone": cap.settings.zone})
 

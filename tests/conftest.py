@@ -15,6 +15,29 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _cascading_drop_all() -> None:
+    """The session's PostgreSQL database is shared: a whole flow migrates every table into it, and
+    a fixture that then drops only its own tables (tickets, calls...) would meet the foreign keys of
+    the others. On PostgreSQL a fixture's drop_all therefore cascades; SQLite files are per test."""
+    from sqlalchemy import text
+
+    from hotline.db import Base
+
+    metadata, original = Base.metadata, Base.metadata.drop_all
+
+    def drop_all(bind, tables=None, checkfirst=True):
+        if bind.dialect.name != "postgresql":
+            return original(bind, tables=tables, checkfirst=checkfirst)
+        for table in reversed(list(tables) if tables is not None else metadata.sorted_tables):
+            bind.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+        return None
+
+    metadata.drop_all = drop_all
+
+
+_cascading_drop_all()
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -79,6 +79,31 @@ class Action(_Labelled):
     SUPERVISE = "supervise"
     TRANSCRIPT = "transcript"
     LINKAGE = "linkage"
+    REJECT_RETURN = "reject_return"
+    CO_REPLY = "co_reply"
+    CALLBACK_TRY = "callback_try"
+    # issue 12 department handling (tickets/handling.py): steps inside a department, status unchanged
+    SUB_DISPATCH = "sub_dispatch"    # 二级派单 to a sub-unit; the department stays responsible
+    SUB_ACCEPT = "sub_accept"        # the sub-unit signs for what its parent passed to it
+    SUBMIT = "submit_reply"          # a handler's result, waiting for the 单位负责人's review
+    REJECT_REPLY = "reject_reply"    # the lead sends the result back to 办理中
+    EXT_REQUEST = "ext_request"      # 申请延期
+    EXT_APPROVE = "ext_approve"      # the center grants it: a new completion deadline
+    EXT_REJECT = "ext_reject"
+    DEADLINE_MARK = "deadline_mark"  # 督办 sweep: a deadline turned yellow or red
+    REMIND = "remind"  # 督办单 reminder sent to the department
+    ESCALATE = "escalate"  # 督办单 escalated to the department's lead
+    MERGE = "merge"                # 并单: a duplicate merged into a main ticket (an event on both)
+    MERGE_FOLLOW = "merge_follow"  # the duplicate follows its main ticket's outcome
+    CALLBACK_ROUTE = "callback_route"  # 回访分派: the automated survey or the agents' 回访 page (callbacks/split.py)
+
+
+class ReturnReason(_Labelled):
+    """Why a department hands a ticket back (退单理由)."""
+
+    NOT_OURS = "not_ours"
+    INCOMPLETE = "incomplete"
+    OTHER = "other"
 
 
 class Evaluation(_Labelled):
@@ -101,7 +126,15 @@ _LABELS: dict[type, dict] = {
     Action: {Action.CREATE: "创建", Action.REGISTER: "登记", Action.DISPATCH: "派单", Action.ACCEPT: "签收",
              Action.RETURN: "退回", Action.REPLY: "答复", Action.CALLBACK: "回访", Action.CLOSE: "办结",
              Action.REOPEN: "重启", Action.SUPERVISE: "督办", Action.TRANSCRIPT: "转写",
-             Action.LINKAGE: "联动"},
+             Action.LINKAGE: "联动", Action.REJECT_RETURN: "驳回退单",
+             Action.CO_REPLY: "协办意见", Action.CALLBACK_TRY: "回访未果",
+             Action.SUB_DISPATCH: "二级派单", Action.SUB_ACCEPT: "下级签收", Action.SUBMIT: "提交审核", Action.REJECT_REPLY: "审核退回",
+             Action.EXT_REQUEST: "申请延期", Action.EXT_APPROVE: "同意延期", Action.EXT_REJECT: "不同意延期",
+             Action.DEADLINE_MARK: "时限预警", Action.REMIND: "督办催办", Action.ESCALATE: "督办升级",
+             Action.MERGE: "并单", Action.MERGE_FOLLOW: "随主单办结",
+             Action.CALLBACK_ROUTE: "回访分派"},
+    ReturnReason: {ReturnReason.NOT_OURS: "非本单位职责", ReturnReason.INCOMPLETE: "诉求信息不全",
+                   ReturnReason.OTHER: "其他"},
     Evaluation: {Evaluation.SATISFIED: "满意", Evaluation.BASICALLY_SATISFIED: "基本满意",
                  Evaluation.DISSATISFIED: "不满意"},
 }

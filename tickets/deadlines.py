@@ -117,3 +117,19 @@ async def seed_default_rules(sessionmaker: async_sessionmaker) -> None:
             if (limit.kind, limit.request_type, limit.urgency) not in existing:
                 session.add(DeadlineRule(kind=limit.kind, request_type=limit.request_type,
                                          urgency=limit.urgency, amount=limit.amount, unit=limit.unit))
+
+
+WARN_SHARE = 0.8
+"""Share of a deadline's span after which a ticket is marked yellow (issue 12 makes it configurable)."""
+
+
+def deadline_mark(start: datetime | None, due: datetime | None, now: datetime,
+                  warn_share: float = WARN_SHARE) -> str:
+    """'red' once overdue, 'yellow' past `warn_share` of the span start→due, 'green' before; '' without a deadline."""
+    if due is None:
+        return ""
+    if now > due:
+        return "red"
+    if start is not None and due > start and (now - start) >= (due - start) * warn_share:
+        return "yellow"
+    return "green"

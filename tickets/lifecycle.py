@@ -4,13 +4,20 @@
     replied --callback--> callback --close--> closed --reopen--> reopened --dispatch--> dispatched
 
 Returns: the lead department hands a ticket back (dispatched/accepted --return--> returned), the
-dispatcher then re-dispatches it (returned --dispatch--> dispatched) or answers it itself.
+dispatcher then re-dispatches it (returned --dispatch--> dispatched) or answers it itself. A
+supervisor who finds the return unfounded rejects it (returned --reject_return--> dispatched): the
+same department must sign for it again.
 
 直接办结 (answered on the spot from the knowledge base): registered --reply--> replied. We chose
 `replied`, not `closed`, so these tickets still get the 回访 callback and evaluation like any other;
 the same shortcut exists from returned and reopened.
 
 A dissatisfied callback (不满意) may lead straight to 重办: callback --reopen--> reopened.
+A callback attempt that did not reach the citizen (回访未果, callbacks/) is an event on a replied
+ticket; after the configured number of them the ticket goes callback --close--> closed as 无法回访.
+
+协办: a co-handling department adds its part (co_reply) while the lead handles the ticket; it is an
+event, the lead department's reply alone ends the handling step.
 
 督办 supervision is an event, not a state: it is allowed in every status between registration and
 closing and only sets a flag. Attaching the IVR transcript is likewise allowed in every status,
@@ -33,6 +40,7 @@ TRANSITIONS = MappingProxyType({
     (S.DISPATCHED, A.ACCEPT): S.ACCEPTED,
     (S.DISPATCHED, A.RETURN): S.RETURNED,
     (S.ACCEPTED, A.RETURN): S.RETURNED,
+    (S.RETURNED, A.REJECT_RETURN): S.DISPATCHED,
     (S.ACCEPTED, A.REPLY): S.REPLIED,
     (S.REGISTERED, A.REPLY): S.REPLIED,
     (S.RETURNED, A.REPLY): S.REPLIED,
@@ -48,7 +56,25 @@ IN_PLACE = MappingProxyType({
                             S.CALLBACK, S.REOPENED}),
     A.TRANSCRIPT: frozenset(Status),
     A.LINKAGE: frozenset(Status) - {S.CLOSED},
+    A.CO_REPLY: frozenset({S.DISPATCHED, S.ACCEPTED}),
+    A.CALLBACK_TRY: frozenset({S.REPLIED}),
+    # department handling (tickets/handling.py): all inside 办理中; the approved result is the REPLY
+    A.SUB_DISPATCH: frozenset({S.ACCEPTED}),
+    A.SUB_ACCEPT: frozenset({S.ACCEPTED}),
+    A.SUBMIT: frozenset({S.ACCEPTED}),
+    A.REJECT_REPLY: frozenset({S.ACCEPTED}),
+    A.EXT_REQUEST: frozenset({S.ACCEPTED}),
+    A.EXT_APPROVE: frozenset({S.ACCEPTED}),
+    A.EXT_REJECT: frozenset({S.ACCEPTED}),
 })
+
+SYSTEM_IN_PLACE = MappingProxyType({
+    A.DEADLINE_MARK: frozenset(Status) - {S.DRAFT, S.CLOSED},
+    A.REMIND: frozenset(Status) - {S.DRAFT, S.CLOSED},
+    A.ESCALATE: frozenset(Status) - {S.DRAFT, S.CLOSED},
+    A.CALLBACK_ROUTE: frozenset({S.REPLIED}),  # the 回访 split (callbacks/split.py): survey or agents
+})
+"""Steps the 督办 job records (not offered in any menu): history lines, status unchanged."""
 
 OPEN_STATUSES = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED})
 """Statuses in which the completion deadline is running (nothing replied yet)."""
@@ -62,7 +88,7 @@ def next_status(ticket_number: str, status: str, action: str) -> Status:
         raise IllegalTransition(ticket_number, status, action) from None
     if (current, act) in TRANSITIONS:
         return TRANSITIONS[(current, act)]
-    if current in IN_PLACE.get(act, ()):
+    if current in IN_PLACE.get(act, ()) or current in SYSTEM_IN_PLACE.get(act, ()):
         return current
     raise IllegalTransition(ticket_number, status, action)
 

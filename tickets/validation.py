@@ -19,7 +19,11 @@ LIMITS = {
     "reply": 20_000,
     "reason": 2_000,
     "note": 2_000,
+    "comment": 2_000,
+    "contact": 2_000,
     "category": 64,
+    "address": 256,
+    "caller_name": 64,
     "actor": 64,
     "audio_ref": 512,
     "call_id": 64,
@@ -30,7 +34,8 @@ LIMITS = {
     "target": 16,
     "trigger": 64,
     "trigger_kind": 16,
-    "result": 32,
+    "result": 32,            # a linkage's outcome word (answered, busy ...)
+    "handling_result": 20_000,  # a department's 办理结果: it becomes the ticket's reply
 }
 CALLER_MAX = 32
 

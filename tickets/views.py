@@ -61,6 +61,12 @@ class TicketView:
     accepted_at: datetime | None
     replied_at: datetime | None
     closed_at: datetime | None
+    district: str | None = None
+    street: str | None = None
+    address: str | None = None
+    contact_number: str | None = None
+    caller_name: str | None = None
+    personal_callback: bool = False
 
     @property
     def caller_masked(self) -> str:
@@ -93,6 +99,8 @@ class TicketView:
             created_at=t.created_at, updated_at=t.updated_at, registered_at=t.registered_at,
             dispatched_at=t.dispatched_at, accepted_at=t.accepted_at, replied_at=t.replied_at,
             closed_at=t.closed_at,
+            district=t.district, street=t.street, address=t.address, contact_number=t.contact_number,
+            caller_name=t.caller_name, personal_callback=bool(t.personal_callback),
         )
 
 

@@ -24,28 +24,41 @@ class AgentCall:
 
 
 class AgentCalls:
+    """Indexed by interface and by each leg's channel: a Hangup (the commonest event on a busy
+    floor) finds its call without scanning every call in progress."""
+
     def __init__(self) -> None:
         self._by_interface: dict[str, AgentCall] = {}
+        self._by_channel: dict[str, str] = {}  # either leg's channel -> interface
 
     def of(self, interface: str | None) -> AgentCall | None:
         return self._by_interface.get(interface) if interface else None
 
     def handle(self, event: ev.AmiEvent) -> None:
         if isinstance(event, ev.AgentConnect) and event.channel and event.dest:
-            self._by_interface[event.interface] = AgentCall(
-                event.server, event.interface, event.dest.channel, event.channel.channel, event.channel.linkedid,
-                event.channel.caller_id_num, event.queue)
+            self._drop(event.interface)
+            call = AgentCall(event.server, event.interface, event.dest.channel, event.channel.channel,
+                             event.channel.linkedid, event.channel.caller_id_num, event.queue)
+            self._by_interface[event.interface] = call
+            self._by_channel[call.agent_channel] = self._by_channel[call.citizen_channel] = event.interface
         elif isinstance(event, ev.AgentComplete):
-            self._forget(lambda c: c.interface == event.interface)
+            self._drop(event.interface)
         elif isinstance(event, ev.Hangup) and event.channel:
-            gone = event.channel.channel
-            self._forget(lambda c: gone in (c.agent_channel, c.citizen_channel))
+            interface = self._by_channel.get(event.channel.channel)
+            if interface is not None:
+                self._drop(interface)
         elif isinstance(event, ev.AmiClientDisconnected):
-            self._forget(lambda c: c.server == event.server)
+            for interface in [i for i, c in self._by_interface.items() if c.server == event.server]:
+                self._drop(interface)
 
     def forget_all(self) -> None:
         self._by_interface.clear()
+        self._by_channel.clear()
 
-    def _forget(self, matches) -> None:
-        for interface in [i for i, c in self._by_interface.items() if matches(c)]:
-            del self._by_interface[interface]
+    def _drop(self, interface: str) -> None:
+        call = self._by_interface.pop(interface, None)
+        if call is None:
+            return
+        for channel in (call.agent_channel, call.citizen_channel):
+            if self._by_channel.get(channel) == interface:
+                del self._by_channel[channel]

@@ -22,6 +22,7 @@ from .agent_calls import AgentCall, AgentCalls
 from .errors import TransferError
 from .ledger import Ledger, LedgerEntry
 from .settings import TransferSettings
+from .subcenters import subcenter_dial
 from .states import BLIND, CONFERENCE, JOIN, KICK, TERMINAL, Change, State, TransferMachine
 
 log = logging.getLogger("transfer")
@@ -30,6 +31,7 @@ EMERGENCY_NUMBERS = ("110", "119", "120", "122")
 RESULT_OF = {State.ANSWERED: "answered", State.BUSY: "busy", State.NO_ANSWER: "no_answer", State.FAILED: "failed"}
 DIAL_STRING = re.compile(r"[A-Za-z0-9/@._:+-]{3,128}")
 SUMMARY_MAX = 500
+IVR_ACTOR = "ivr"  # ledger rows of emergency calls the IVR routed (no agent involved)
 
 
 @dataclass
@@ -105,6 +107,21 @@ class TransferService:
             return await self._blind(user, call, "subcenter", label, dial, summary, ticket, steps)
         return await self._conference(user, call, "subcenter", label, dial, "attended", summary, ticket, timeout)
 
+    async def follow_ivr(self, *, channel: str, linkedid: str | None, caller: str | None, target: str,
+                         ticket: str | None, trigger: str) -> LedgerEntry:
+        """The IVR sent the citizen to an emergency line: a ledger row follows the dialplan's Dial() on the
+        citizen's channel ([emergency-linkage]) as for an agent's blind transfer, answered, busy or not."""
+        machine = TransferMachine(BLIND, channel, "")
+        machine.state = State.DIALING  # the Dial() comes right after the AGI session, nothing to confirm first
+        entry = await self.ledger.open(
+            kind="emergency", ticket=ticket, citizen_number=caller or None, linkedid=linkedid or "",
+            citizen_channel=channel, agent_channel="", target=target,
+            dial=self.settings.emergency_targets.get(target, target), mode="blind", actor=IVR_ACTOR,
+            state=State.DIALING.value, result=None, detail="", summary=" ".join(trigger.split())[:SUMMARY_MAX],
+            started_at=self._clock())
+        self._live[entry.id] = _Live(entry, machine, None, IVR_ACTOR)
+        return entry
+
     async def leave(self, user, entry_id: int) -> LedgerEntry:
         """The agent hangs up once the other side has taken over; citizen and target stay (trace 09a part 2)."""
         live = self._live.get(entry_id)
@@ -151,9 +168,10 @@ class TransferService:
     async def _subcenter_dial(self, line: str | None, target: str | None) -> tuple[str, str]:
         if line:
             info = await self._lines.get(str(line)) if self._lines else None
-            if info is None or not info.dial_target:
-                raise TransferError("transfer.subcenter.unknown_line", "该热线没有可转接的分中心号码", 404, str(line))
-            return info.number, info.dial_target
+            dial = subcenter_dial(info, self.settings.subcenter_queue_context) if info is not None else None
+            if dial is None:
+                raise TransferError("transfer.subcenter.unknown_line", "该热线没有可转接的分中心号码或队列", 404, str(line))
+            return info.number, dial
         if target and DIAL_STRING.fullmatch(str(target)):
             return str(target), str(target)
         raise TransferError("transfer.subcenter.bad_target", "请选择要转接的分中心", 400, str(target or ""))
@@ -295,7 +313,8 @@ class TransferService:
         if not entry.ticket or self._tickets is None:
             return
         trigger = entry.summary[:64] or ("坐席一键转接" if entry.mode == "blind" else "坐席三方通话")
-        kind = "agent" if entry.kind == "emergency" else "sub"  # the ticket store allows 16 characters
+        # the ticket store allows 16 characters
+        kind = "ivr" if entry.actor == IVR_ACTOR else "agent" if entry.kind == "emergency" else "sub"
         try:
             await self._tickets.log_linkage(entry.ticket, at=at, target=entry.target[:16], trigger=trigger,
                                             trigger_kind=f"{kind}_{entry.mode}", result=result,

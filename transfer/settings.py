@@ -15,6 +15,7 @@ class TransferSettings:
     linkage_context: str = "emergency-linkage"     # rendered by queues/ (hotline-lines.conf)
     conference_context: str = "hotline-conference"  # asterisk-config/extensions.conf [hotline-conference]
     subcenter_context: str = "hotline-route"
+    subcenter_queue_context: str = "hotline-subcenter-queue"  # extensions.conf: a queue-only sub-center's seats
     caller_id: str = "12345"
 
     @classmethod

@@ -4,9 +4,10 @@ Pure: typed events in, transitions and follow-up effects out. No clock, no I/O; 
 stamps times and executes the effects. Two kinds of transfer:
 
 * blind (BlindTransfer, trace 05b): the citizen leaves the agent's bridge and runs the dialplan,
-  whose Dial() we follow on the citizen's channel in Asterisk's order: VarSet DIALSTATUS "" (start,
-  ignored), DialBegin, DialEnd with the outcome, VarSet DIALSTATUS with it again (or only that last
-  VarSet when no leg could be created). Sub-center blind transfers run the same Dial.
+  whose Dial() we follow on the citizen's channel: VarSet DIALSTATUS "" (start, ignored), DialBegin,
+  then the outcome from DialEnd or the VarSet DIALSTATUS, whichever Asterisk sends first (ANSWER comes
+  as a VarSet before DialEnd, BUSY/NOANSWER after it: traces 14, 15, 18), or only that VarSet when no
+  leg could be created. Sub-center blind transfers run the same Dial.
 * conference (Originate into ConfBridge + dual Redirect, trace 09a): the target is dialed while
   citizen and agent keep talking; only once it answered are both moved into the conference. A
   target that does not answer leaves citizen and agent exactly where they were.
@@ -132,14 +133,18 @@ class TransferMachine:
         return self.go(DIAL_OUTCOME.get(e.dial_status, State.FAILED), detail=e.dial_status)
 
     def _on_VarSet(self, e: ev.VarSet) -> Change | None:
-        """DIALSTATUS also ends a Dial that never started a leg (busy/unavailable at request: no DialBegin/DialEnd).
+        """DIALSTATUS decides as much as DialEnd does: whichever of the two comes first.
 
-        Dial() clears DIALSTATUS to "" as it starts (traces 05a, 05b, 09a): that is no outcome. ANSWER is
-        left to DialEnd: it is also what the citizen's *previous* Dial() reports when a blind transfer
-        pulls the citizen out of it (trace 05b).
+        An answered Dial() sets DIALSTATUS=ANSWER *before* its DialEnd (traces 05b, 17, 18); busy and
+        no-answer set it after DialEnd (14, 15); a leg that could not be created gives only the VarSet.
+        Dial() clears DIALSTATUS to "" as it starts: no outcome. An ANSWER before this transfer's own
+        DialBegin is the citizen's *previous* Dial() reporting as the blind transfer pulls it out (05b,
+        18): only once the target is being dialed does ANSWER count.
         """
-        if (self.kind != BLIND or e.variable != "DIALSTATUS" or e.value in ("", "ANSWER") or not e.channel
+        if (self.kind != BLIND or e.variable != "DIALSTATUS" or e.value == "" or not e.channel
                 or e.channel.channel != self.citizen or self.state is not State.DIALING):
+            return None
+        if e.value == "ANSWER" and not self.target_channel:
             return None
         return self.go(DIAL_OUTCOME.get(e.value, State.FAILED), detail=e.value)
 

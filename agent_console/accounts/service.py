@@ -1,15 +1,17 @@
 """Creating and checking console accounts; the CLI and the console call this."""
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from argon2 import PasswordHasher
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from .models import ROLES, User
-from .passwords import check_strength, make_hasher, verify
+from .hashing import HashPool
+from .models import DEPARTMENT_ROLES, ROLES, PasswordHistory, User
+from .policy import PasswordPolicy, WeakPassword
 
 
 # Asterisk device names such as PJSIP/8001, SIP/8001, Local/8001@agents.
@@ -36,15 +38,27 @@ def check_phone_interface(value: str | None) -> str | None:
     return value
 
 
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC."""
+    return value if value is None or value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 class AccountService:
-    def __init__(self, sessions: async_sessionmaker, hasher=None):
+    """Accounts and their passwords. Every hash runs through one bounded `HashPool`, and the
+    `policy` (swapped by the admin page) applies to every password set."""
+
+    def __init__(self, sessions: async_sessionmaker, hasher: PasswordHasher | None = None, *,
+                 pool: HashPool | None = None, policy: PasswordPolicy | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sessions = sessions
-        self._hasher = hasher or make_hasher()
+        self.pool = pool or HashPool(hasher, processes=False)  # the engine passes its process pool
+        self.policy = policy or PasswordPolicy()
+        self._clock = clock
         self._dummy: str | None = None
 
-    def _dummy_hash(self) -> str:
+    async def _dummy_hash(self) -> str:
         if self._dummy is None:
-            self._dummy = self._hasher.hash("no such user, no such password")
+            self._dummy = await self.pool.hash("no such user, no such password")
         return self._dummy
 
     @staticmethod
@@ -55,33 +69,56 @@ class AccountService:
             raise AccountError(f"roles must be a non-empty subset of {', '.join(ROLES)}; got {roles}")
         return roles
 
+    @staticmethod
+    def check_department(roles: Iterable[str], department_code: str | None) -> str | None:
+        """Department roles need a department; center roles cannot carry one (a person is either)."""
+        code = (department_code or "").strip() or None
+        dept_roles = DEPARTMENT_ROLES & set(roles)
+        if dept_roles and code is None:
+            raise AccountError("承办人和单位负责人必须属于一个承办单位 (department roles need a department)")
+        if code is not None and not dept_roles:
+            raise AccountError("只有承办人和单位负责人可以属于承办单位 (a department needs a department role)")
+        return code
+
     async def add_user(self, username: str, password: str, roles: Iterable[str], display_name: str = "",
-                       phone_interface: str | None = None) -> User:
+                       phone_interface: str | None = None, department_code: str | None = None) -> User:
         roles = self.check_roles(roles)
+        department_code = self.check_department(roles, department_code)
         if not username.isascii() or not username.replace("_", "").replace("-", "").isalnum() or len(username) > 64:
             raise AccountError(f"username {username!r}: expected letters, digits, '-' or '_' (at most 64)")
-        check_strength(password)
+        self.policy.check(password)
         phone_interface = check_phone_interface(phone_interface)
+        digest = await self.pool.hash(password)
         async with self._sessions() as session, session.begin():
             if await session.scalar(select(User.id).where(User.username == username)) is not None:
                 raise UserExists(f"user {username!r} already exists")
             user = User(username=username, display_name=display_name or username,
-                        password_hash=self._hasher.hash(password), roles=",".join(roles),
-                        phone_interface=phone_interface)
+                        password_hash=digest, roles=",".join(roles),
+                        phone_interface=phone_interface, password_changed_at=self._clock(),
+                        department_code=department_code)
             session.add(user)
         return user
 
     async def authenticate(self, username: str, password: str) -> User | None:
-        async with self._sessions() as session, session.begin():
+        """The active user with this password, or None. Raises HashingBusy when the pool is full."""
+        async with self._sessions() as session:
             user = await session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-            # argon2 costs tens of milliseconds of CPU: off the event loop. An unknown name is checked
-            # against a dummy hash so that the answer's timing does not tell which usernames exist.
-            stored = user.password_hash if user is not None else self._dummy_hash()
-            if not await asyncio.to_thread(verify, self._hasher, stored, password) or user is None:
-                return None
-            if self._hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = self._hasher.hash(password)
-            return user
+        # An unknown name is checked against a dummy hash so that the answer's timing does not
+        # tell which usernames exist. The check runs in the bounded pool, outside any transaction.
+        stored = user.password_hash if user is not None else await self._dummy_hash()
+        if not await self.pool.verify(stored, password) or user is None:
+            return None
+        if self.pool.needs_rehash(user.password_hash):  # older parameters: upgraded on this login
+            digest = await self.pool.hash(password)
+            async with self._sessions() as session, session.begin():
+                row = await session.get(User, user.id)
+                if row is not None and row.password_hash == user.password_hash:
+                    row.password_hash = digest
+        return user
+
+    def password_expired(self, user: User) -> bool:
+        changed = _aware(user.password_changed_at) or _aware(user.created_at)
+        return self.policy.expired(changed, self._clock())
 
     async def get(self, user_id: int) -> User | None:
         async with self._sessions() as session:
@@ -103,10 +140,13 @@ class AccountService:
         async with self._sessions() as session:
             return await session.scalar(select(User).where(User.username == username))
 
-    async def set_roles(self, username: str, roles: Iterable[str]) -> User:
+    async def set_roles(self, username: str, roles: Iterable[str], department_code: str | None = None) -> User:
+        """New roles; a department user's department is kept unless `department_code` gives another."""
         roles = self.check_roles(roles)
         async with self._sessions() as session, session.begin():
             user = await self._existing(session, username)
+            keep = department_code if department_code is not None else user.department_code
+            user.department_code = self.check_department(roles, keep if DEPARTMENT_ROLES & set(roles) else None)
             user.roles = ",".join(roles)
         return user
 
@@ -127,11 +167,31 @@ class AccountService:
         return user
 
     async def set_password(self, username: str, password: str) -> User:
-        check_strength(password)
-        digest = await asyncio.to_thread(self._hasher.hash, password)
+        """Policy first (length, classes, not one of the last N), then the new hash; the old one is kept
+        in the history. The caller ends the user's sessions and pages (agent_console/auth/revocation.py)."""
+        self.policy.check(password)
+        async with self._sessions() as session:
+            user = await self._existing(session, username)
+            earlier = [user.password_hash]
+            if self.policy.history > 1:
+                earlier += list(await session.scalars(
+                    select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)
+                    .order_by(PasswordHistory.id.desc()).limit(self.policy.history - 1)))
+        if self.policy.history:
+            for old in earlier[:self.policy.history]:
+                if await self.pool.verify(old, password):
+                    raise WeakPassword(f"不能使用最近 {self.policy.history} 次用过的密码")
+        digest = await self.pool.hash(password)
         async with self._sessions() as session, session.begin():
             user = await self._existing(session, username)
-            user.password_hash = digest
+            now = self._clock()
+            session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, replaced_at=now))
+            user.password_hash, user.password_changed_at = digest, now
+            await session.flush()
+            keep = list(await session.scalars(select(PasswordHistory.id).where(PasswordHistory.user_id == user.id)
+                                              .order_by(PasswordHistory.id.desc()).limit(24)))
+            await session.execute(delete(PasswordHistory).where(PasswordHistory.user_id == user.id,
+                                                                PasswordHistory.id.not_in(keep)))
         return user
 
     @staticmethod

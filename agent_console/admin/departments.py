@@ -1,4 +1,5 @@
-"""/admin/departments: 部门 list, add, rename, deactivate (dispatch forms then stop offering it)."""
+"""/admin/departments: 部门 list, add (with its level 市直部门/区县/街道乡镇 and parent), rename,
+deactivate (dispatch forms then stop offering it)."""
 from __future__ import annotations
 
 import re
@@ -10,18 +11,21 @@ from agent_console.auth.access import requires
 from agent_console.render import page
 from hotline.engine import ENGINE
 from tickets.errors import TicketError, UnknownDepartment
-from tickets.models import Department
+from tickets.models import DEPARTMENT_KINDS, Department
 
 from .common import AdminInputError, bool_field, done, read_json, refused, text_field
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+KIND_LABELS = {"city": "市直部门", "district": "区县", "street": "街道乡镇"}
 
 
 async def _all(request: web.Request) -> list[dict]:
-    """Active and inactive ones (TicketService lists only active departments)."""
+    """Active and inactive ones (TicketService lists only active departments), with their place in the tree."""
     async with request.app[ENGINE].sessions() as session:
-        rows = await session.scalars(select(Department).order_by(Department.active.desc(), Department.code))
-        return [{"code": d.code, "name": d.name, "active": d.active} for d in rows]
+        rows = list(await session.scalars(select(Department).order_by(Department.active.desc(), Department.code)))
+    by_id = {d.id: d for d in rows}
+    return [{"code": d.code, "name": d.name, "active": d.active, "kind": KIND_LABELS.get(d.kind, d.kind),
+             "parent": by_id[d.parent_id].name if d.parent_id in by_id else ""} for d in rows]
 
 
 async def _known(request: web.Request, code: str) -> dict:
@@ -46,12 +50,20 @@ async def add_department(request: web.Request) -> web.Response:
         if not _CODE.match(code):
             raise AdminInputError("code", "部门编码只能用字母、数字、- 或 _（最多 32 位）")
         name = text_field(data, "name", "部门名称", 128)
-        if any(d["code"] == code for d in await _all(request)):
+        kind = text_field(data, "kind", "部门层级", 16, required=False) or "city"
+        if kind not in DEPARTMENT_KINDS:
+            raise AdminInputError("kind", "部门层级应为市直部门、区县或街道乡镇")
+        parent = text_field(data, "parent", "上级部门", 32, required=False) or None
+        known = await _all(request)
+        if any(d["code"] == code for d in known):
             raise AdminInputError("code", f"部门编码“{code}”已存在", "console.admin.department_exists")
-        await tickets.add_department(code, name)
+        if parent is not None and not any(d["code"] == parent and d["active"] for d in known):
+            raise AdminInputError("parent", f"上级部门“{parent}”不存在或已停用")
+        await tickets.add_department(code, name, kind=kind, parent=parent)
     except (AdminInputError, TicketError) as exc:
         return await refused(request, "admin.department.add", code, _input(exc))
-    return await done(request, "admin.department.add", f"{code} {name}", {"departments": await _all(request)})
+    return await done(request, "admin.department.add", f"{code} {name} {kind} {parent or ''}".strip(),
+                      {"departments": await _all(request)})
 
 
 @requires("admin")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from queues.models import MODE_LABELS, MergeMode
+from queues.render import has_breaking_chars
 from queues.routing import LineInfo, parse_hours
 
 EDITABLE_MODES = (MergeMode.ABSORBED, MergeMode.PARALLEL, MergeMode.SUBCENTER)
@@ -31,8 +32,10 @@ def _str(data: dict, name: str, limit: int) -> str:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise LineFormError(name, f"{LABELS.get(name, name)}格式错误")
     text = str(value).strip()
-    if len(text) > limit or any(ord(ch) < 32 for ch in text):
-        raise LineFormError(name, f"{LABELS.get(name, name)}不能超过 {limit} 个字符，且不能含控制字符")
+    if has_breaking_chars(text):  # \n, \r, NUL, U+0085, U+2028, U+2029...: line breaks to some reader
+        raise LineFormError(name, f"{LABELS.get(name, name)}不能含换行符或控制字符（如 U+2028 行分隔符）")
+    if len(text) > limit:
+        raise LineFormError(name, f"{LABELS.get(name, name)}不能超过 {limit} 个字符")
     return text
 
 

@@ -86,9 +86,22 @@ def preview(services: dict, rules: list, emergency: list, sample: str) -> dict:
             "route": triggers[0].as_dict() if triggers else None}
 
 
+def table_rows(services: dict) -> tuple[list[dict], list[dict]]:
+    """The rules as rows of the page's two tables (one keyword list per cell, split by 、)."""
+    classifier, detector = services.get("classifier"), services.get("emergency")
+    rules = [{"kind": "type" if "type" in r else "category", "label": r.get("type") or r.get("category"),
+              "keywords": "、".join(r["keywords"]), "weight": r.get("weight", 1)}
+             for r in (classifier.rules_as_dicts() if classifier else [])]
+    emergency = [{**r.as_dict(), "words": "、".join(r.words)} for r in (detector.rules if detector else [])]
+    return rules, emergency
+
+
 @requires("admin")
 async def rules_page(request: web.Request) -> web.Response:
-    return page(request, "admin_rules.html", {"document": current_document(request.app[ENGINE].services)})
+    services = request.app[ENGINE].services
+    rules, emergency = table_rows(services)
+    return page(request, "admin_rules.html", {"document": current_document(services), "rules": rules,
+                                               "emergency": emergency})
 
 
 @requires("admin")

@@ -1,7 +1,7 @@
 """Settings an admin changes while the engine runs: loaded at start, swapped in memory on apply.
 
 `admin_settings_context` is an aiohttp cleanup context appended after the engine's services exist:
-it overrides the config defaults (pause reasons, classifier rules, emergency words) with what an
+it overrides the config defaults (pause reasons, classifier rules, emergency words, password policy) with what an
 admin last applied, so a restart keeps the edits.
 """
 from __future__ import annotations
@@ -12,14 +12,16 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
+from agent_console.accounts.policy import PasswordPolicy, PolicyError
 from agent_console.agent.desk import WRAP_UP_REASON
 from agent_console.context import CONSOLE, Console
 from hotline.engine import ENGINE
 from ivr.classify.emergency import emergency_rules_from_dicts
 from ivr.classify.errors import RuleError
+from queues.queue_settings import QueueSettingsError, QueueSettingsService
 
 from .common import AdminInputError
-from .store import CLASSIFIER_RULES, EMERGENCY_RULES, PAUSE_REASONS, SettingsStore
+from .store import CLASSIFIER_RULES, EMERGENCY_RULES, PASSWORD_POLICY, PAUSE_REASONS, SettingsStore
 
 log = logging.getLogger(__name__)
 STORE = "console_setting_store"  # engine.services key
@@ -70,6 +72,17 @@ async def admin_settings_context(app: web.Application) -> AsyncIterator[None]:
             use_pause_reasons(console, parse_pause_reasons(reasons))
         except AdminInputError as exc:
             log.error("stored pause reasons ignored (%s): using the config's", exc.message)
+    policy = await store.get(PASSWORD_POLICY)
+    if policy is not None and "accounts" in engine.services:
+        try:
+            engine.services["accounts"].policy = PasswordPolicy.from_dict(policy)
+        except PolicyError as exc:
+            log.error("stored password policy ignored (%s): using the config's", exc.message)
+    try:
+        engine.services["queue_settings"] = await QueueSettingsService.load(store)
+    except QueueSettingsError as exc:
+        log.error("stored queue settings ignored (%s): using the defaults", exc.message)
+        engine.services["queue_settings"] = QueueSettingsService(store)
     classifier_rules, emergency_rules = await store.get(CLASSIFIER_RULES), await store.get(EMERGENCY_RULES)
     try:
         use_rules(engine.services, classifier_rules, emergency_rules)
@@ -77,3 +90,4 @@ async def admin_settings_context(app: web.Application) -> AsyncIterator[None]:
         log.error("stored keyword rules ignored (%s): using the configured files", exc)
     yield
     engine.services.pop(STORE, None)
+    engine.services.pop("queue_settings", None)

@@ -13,6 +13,7 @@ from .models import ConsoleSetting
 PAUSE_REASONS = "pause_reasons"
 CLASSIFIER_RULES = "classifier_rules"
 EMERGENCY_RULES = "emergency_rules"
+PASSWORD_POLICY = "password_policy"
 
 
 class SettingsStore:

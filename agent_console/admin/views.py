@@ -29,6 +29,11 @@ def _line_json(line) -> dict:
             "hours": line.hours, "enabled": line.enabled}
 
 
+def _queue_settings(request: web.Request) -> dict:
+    chosen = request.app[ENGINE].services.get("queue_settings")
+    return dict(chosen.current) if chosen is not None else {}
+
+
 def _directory(request: web.Request):
     return request.app[CONSOLE].settings.asterisk_config_dir
 
@@ -37,7 +42,7 @@ def _directory(request: web.Request):
 async def lines_page(request: web.Request) -> web.Response:
     lines = await request.app[ENGINE].services["lines"].list()
     return page(request, "admin_lines.html", {
-        "lines": [_line_json(line) for line in lines],
+        "lines": [_line_json(line) for line in lines], "departments": await _department_names(request),
         "modes": [(m.value, MODE_LABELS[m]) for m in EDITABLE_MODES],
         "directory": str(_directory(request) or ""), "no_directory": NO_DIRECTORY})
 
@@ -52,16 +57,26 @@ async def _json(request: web.Request) -> dict:
     return data
 
 
+async def _department_names(request: web.Request) -> list[str]:
+    tickets = request.app[ENGINE].services.get("tickets")
+    return [d.name for d in await tickets.list_departments()] if tickets is not None else []
+
+
 @requires("admin")
 async def save_line(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
     lines = request.app[ENGINE].services["lines"]
     try:
         line, department, note = parse_line(await _json(request))
+        if department and department not in await _department_names(request):
+            raise LineFormError("department", f"主管部门“{department}”不在部门列表中，请先在“部门”页面添加")
         existing = await lines.get(line.number)
         if existing is not None and existing.mode is MergeMode.HUB:
             raise LineFormError("number", "12345 主号不能在这里修改")
         await lines.save(line, department, note)
+        from tickets.subcenters import sync_subcenter_departments
+
+        await sync_subcenter_departments(lines, request.app[ENGINE].services["tickets"])  # 分中心 = department
     except (LineFormError, RenderError, ValueError) as exc:
         message = exc.message if isinstance(exc, LineFormError) else f"保存失败：{exc}"
         await console.audit.record(actor(request), "admin.line_save", str(getattr(exc, "field", "")), "failed")
@@ -81,7 +96,7 @@ async def preview_lines(request: web.Request) -> web.Response:
     config = request.app[ENGINE].config
     lines = await request.app[ENGINE].services["lines"].list()
     text = await asyncio.to_thread(preview, lines, config.emergency.targets(), directory,
-                                   config.emergency.ring_timeout, config.agi.url())
+                                   config.emergency.ring_timeout, config.agi.url(), _queue_settings(request))
     return web.json_response({"ok": True, "diff": text, "unchanged": not text}, dumps=_dumps)
 
 
@@ -99,7 +114,7 @@ async def apply_lines(request: web.Request) -> web.Response:
     servers = {name: client.send for name, client in engine.ami.items()}
     try:
         result = await apply(lines, engine.config.emergency.targets(), directory, servers,
-                             engine.config.emergency.ring_timeout, engine.config.agi.url())
+                             engine.config.emergency.ring_timeout, engine.config.agi.url(), _queue_settings(request))
     except (OSError, RenderError) as exc:
         await console.audit.record(actor(request), "admin.lines_apply", str(directory)[:200], "failed")
         return json_error("console.lines.write_failed", f"写入配置文件失败：{exc}", 500)
@@ -125,7 +140,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/admin/lines", save_line, name="admin-lines-save")
     router.add_get("/admin/lines/preview", preview_lines, name="admin-lines-preview")
     router.add_post("/admin/lines/apply", apply_lines, name="admin-lines-apply")
-    from . import departments, pauses, rules, users
+    from . import auditlog, catalogue, deadlines, departments, pauses, queuesettings, rules, users
 
-    for area in (departments, users, pauses, rules):
+    for area in (departments, users, pauses, rules, auditlog, queuesettings, catalogue, deadlines):
         area.add_routes(router)

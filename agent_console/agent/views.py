@@ -21,15 +21,20 @@ AUDIT_ACTIONS = {"join": "agent.queue_join", "leave": "agent.queue_leave", "paus
 async def queue_choices(request: web.Request) -> list[QueueChoice]:
     from queues.render import queue_defs
 
-    lines = request.app[ENGINE].services.get("lines")
-    return [QueueChoice(q.name, q.label) for q in queue_defs(await lines.list() if lines else [])]
+    engine = request.app[ENGINE]
+    lines, chosen = engine.services.get("lines"), engine.services.get("queue_settings")
+    defs = queue_defs(await lines.list() if lines else [], settings=chosen.current if chosen is not None else None)
+    return [QueueChoice(q.name, q.label, q.wrapuptime) for q in defs]
 
 
 async def desk_for(request: web.Request) -> AgentDesk:
     engine = request.app[ENGINE]
     settings = request.app[CONSOLE].settings
+    chosen = engine.services.get("queue_settings")
+    board = request.app[CONSOLE].wallboard
     return AgentDesk(engine.ami, engine.services.get("floor"), await queue_choices(request),
-                     settings.pause_reasons, settings.ami_server)
+                     settings.pause_reasons, settings.ami_server, chosen.of if chosen is not None else None,
+                     figures=board.agent_figures if board is not None else None)
 
 
 def live_state(request: web.Request, desk: AgentDesk, user) -> dict:
@@ -117,7 +122,8 @@ async def agent_live(request: web.Request) -> web.StreamResponse:
     """The desk state pushed as it changes (batched by the hub); the page falls back to polling."""
     desk = await desk_for(request)
     user = live_session(request).user
-    return await serve_live_page(request, lambda: live_state(request, desk, user))
+    # topic: the phone, so a screen pop completed for it is pushed at once (LiveHub.push_now)
+    return await serve_live_page(request, lambda: live_state(request, desk, user), topic=user.phone_interface or None)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

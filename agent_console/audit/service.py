@@ -19,6 +19,7 @@ from .models import RESULTS, AuditEntry
 VIEW_CALLER_NUMBER = "view.caller_number"
 VIEW_CONFIDENTIAL_TICKET = "view.confidential_ticket"
 VIEW_RECORDING = "view.recording"
+SEARCH_CALLER_NUMBER = "search.caller_number"  # a lookup by a citizen's number says who was looked for
 ACCESS_FORBIDDEN = "access.forbidden"
 CSRF_REFUSED = "access.csrf_refused"
 
@@ -36,6 +37,16 @@ class Actor:
     ip: str
 
 
+def printable(text: str) -> str:
+    """Control characters and line separators as escapes: a target comes from the request (a path
+    value, a search) and must neither break the audit view's lines nor be refused by PostgreSQL,
+    which cannot store NUL in text (issue 11.7)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 class AuditLog:
     def __init__(self, sessions: async_sessionmaker, clock: Callable[[], datetime]) -> None:
         self._sessions = sessions
@@ -47,7 +58,7 @@ class AuditLog:
         if not action or len(action) > 64:
             raise AuditError(f"audit action {action!r}: expected 1-64 characters")
         entry = AuditEntry(at=self._clock(), user_id=actor.user_id, username=actor.username[:64], action=action,
-                           target=target[:256], ip=actor.ip[:64], result=result)
+                           target=printable(target)[:256], ip=actor.ip[:64], result=result)
         async with self._sessions() as session, session.begin():
             session.add(entry)
         return entry

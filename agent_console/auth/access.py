@@ -3,6 +3,10 @@
 ``@requires("agent")`` lets anyone holding that role in (a person may hold several),
 ``@requires(*ANY_ROLE)`` any signed-in person, ``@public`` everyone. A handler that
 declares nothing is refused, so a forgotten declaration cannot open a page.
+``@bearer`` marks a partner API route (channels/partner): no cookie session and no CSRF (a
+bearer key is not sent by a browser on its own, so there is nothing to forge); allowed only under
+BEARER_PREFIX, and a request without ``Authorization: Bearer`` is refused here, before the handler,
+which then checks the key and its scope.
 """
 from __future__ import annotations
 
@@ -14,12 +18,15 @@ from aiohttp import web
 from agent_console.accounts.models import ROLES
 from agent_console.audit.service import ACCESS_FORBIDDEN, CSRF_REFUSED
 from agent_console.auth import csrf
+from agent_console.auth.transport import COOKIE
 
+__all__ = ["ANY_ROLE", "BEARER", "COOKIE", "PUBLIC", "access_middleware", "bearer", "public", "requires"]
 log = logging.getLogger(__name__)
 
-COOKIE = "hotline_session"
 ANY_ROLE = ROLES
 PUBLIC = frozenset({"*public*"})
+BEARER = frozenset({"*bearer*"})
+BEARER_PREFIX = "/api/v1/"
 ATTR = "console_roles"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -47,6 +54,11 @@ def public(handler):
     return handler
 
 
+def bearer(handler):
+    setattr(handler, ATTR, BEARER)
+    return handler
+
+
 def declared_roles(handler) -> frozenset[str] | None:
     return getattr(handler, ATTR, None)
 
@@ -59,14 +71,17 @@ def _route_roles(request: web.Request, public_paths: tuple[str, ...]) -> frozens
 
 @web.middleware
 async def access_middleware(request: web.Request, handler):
-    from agent_console.context import CONSOLE, SESSION, actor, json_error, wants_json
+    from agent_console.context import CONSOLE, SESSION, actor, is_https, json_error, session_token, wants_json
     from agent_console.render import page
 
     console = request.app[CONSOLE]
+    hsts = is_https(request)
     if request.match_info.http_exception is not None or request.path.startswith("/static/"):
-        return _secured(await handler(request))  # 404/405 and static files: nothing to protect
+        return _secured(await handler(request), hsts)  # 404/405 and static files: nothing to protect
     roles = _route_roles(request, console.settings.public_paths)
-    request[SESSION] = await console.sessions.load(request.cookies.get(COOKIE)) if console.sessions else None
+    if roles is BEARER:
+        return _secured(await _bearer_only(request, handler, console), hsts)
+    request[SESSION] = await console.sessions.load(session_token(request)) if console.sessions else None
     if roles is None:
         log.error("route %s %s declares no roles: refused", request.method, request.path)
         roles = frozenset()
@@ -86,13 +101,42 @@ async def access_middleware(request: web.Request, handler):
             await csrf.check(request, live.csrf_token)
         except csrf.CsrfRefused:
             await console.audit.record(actor(request), CSRF_REFUSED, f"{request.method} {request.path}", "denied")
-            return _secured(json_error("console.csrf.refused", "请求校验失败（CSRF），请刷新页面后重试", 403))
-    return _secured(await handler(request))
+            return _secured(json_error("console.csrf.refused", "请求校验失败（CSRF），请刷新页面后重试", 403), hsts)
+        if live.password_expired and request.path not in PASSWORD_EXPIRED_PATHS:
+            if wants_json(request) or request.method not in csrf.SAFE_METHODS:
+                return _secured(json_error("console.password.expired", "密码已过期，请先修改密码", 403,
+                                           location="/account/password"), hsts)
+            raise web.HTTPFound("/account/password")
+    return _secured(await handler(request), hsts)
 
 
-def _secured(response: web.StreamResponse) -> web.StreamResponse:
+async def _bearer_only(request: web.Request, handler, console) -> web.StreamResponse:
+    """A bearer route: never the cookie session, never CSRF; outside /api/v1/ a misdeclared route."""
+    from agent_console.audit.service import Actor
+    from agent_console.context import SESSION, client_ip, json_error
+
+    request[SESSION] = None  # a console cookie sent along grants nothing here
+    if not request.path.startswith(BEARER_PREFIX):
+        log.error("bearer route %s %s outside %s: refused", request.method, request.path, BEARER_PREFIX)
+        return json_error("console.access.forbidden", "没有权限访问此功能", 403)
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        await console.audit.record(Actor(None, "partner:?", client_ip(request)), "api.auth",
+                                   f"{request.method} {request.path} no bearer key", "denied")
+        response = json_error("api.unauthorized", "缺少或无效的 API 密钥（Authorization: Bearer <key>）", 401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="12345"'
+        return response
+    return await handler(request)
+
+
+PASSWORD_EXPIRED_PATHS = frozenset({"/account/password", "/logout"})  # all an expired password may reach
+
+
+def _secured(response: web.StreamResponse, hsts: bool = False) -> web.StreamResponse:
     if response.prepared:  # a websocket or stream: its headers are already on the wire
         return response
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if response.content_type == "text/html" or response.content_type == "application/json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base
@@ -18,5 +18,23 @@ class ConsoleSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # absolute lifetime
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # idle timeout
     ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginAttempt(Base):
+    """A login attempt the shared limiter let through (`flight`) or that failed (`failed`), so every
+    engine process on one database counts the same failures (issue 11.3). A success deletes the
+    pair's rows; `at` is when it started, or when it failed."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_username_address", "username", "address"),
+                      Index("ix_login_attempt_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))  # lower-cased
+    address: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(8))  # flight | failed
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

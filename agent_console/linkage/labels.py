@@ -12,6 +12,9 @@ EMERGENCY_TARGETS = MappingProxyType({"110": "公安 110", "119": "消防 119", 
 MODES = MappingProxyType({"blind": "一键转接", "threeway": "三方通话", "attended": "咨询转接"})
 SUBCENTER_MODES = MappingProxyType({"blind": "直接转接", "attended": "咨询转接"})
 
+IVR_MODE = "语音导航转接"   # the IVR sent the caller (menu key or emergency words), no agent involved
+IVR_ACTOR = "语音导航"
+
 KINDS = MappingProxyType({"emergency": "应急联动", "subcenter": "分中心转接"})
 
 STATES = MappingProxyType({

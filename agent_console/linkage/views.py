@@ -13,8 +13,10 @@ from agent_console.auth.access import requires
 from agent_console.context import CONSOLE, actor, json_error
 from agent_console.render import page
 from hotline.engine import ENGINE
-from queues.models import MergeMode
 from tickets.validation import mask_number
+from transfer.service import IVR_ACTOR
+from transfer.settings import TransferSettings
+from transfer.subcenters import subcenter_dial
 
 from . import labels
 
@@ -33,11 +35,12 @@ def ledger_row(entry, zone: ZoneInfo) -> dict:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
     target = labels.EMERGENCY_TARGETS.get(entry.target, entry.target) if entry.kind == "emergency" else entry.target
+    ivr = entry.actor == IVR_ACTOR
     return {"id": entry.id, "kind": labels.label(labels.KINDS, entry.kind), "target": target,
-            "mode": labels.mode_label(entry.kind, entry.mode), "state": labels.label(labels.STATES, entry.state),
+            "mode": labels.IVR_MODE if ivr else labels.mode_label(entry.kind, entry.mode), "state": labels.label(labels.STATES, entry.state),
             "result": labels.label(labels.RESULTS, entry.result), "failed": entry.result in labels.FAILED_STATES,
             "ticket": entry.ticket or "—", "citizen": mask_number(entry.citizen_number or "") or "未显示号码",
-            "actor": entry.actor, "summary": entry.summary or "", "started": when(entry.started_at),
+            "actor": labels.IVR_ACTOR if ivr else entry.actor, "summary": entry.summary or "", "started": when(entry.started_at),
             "answered": when(entry.answered_at), "ended": when(entry.ended_at)}
 
 
@@ -59,12 +62,13 @@ async def ledger_page(request: web.Request) -> web.Response:
 
 @requires("agent")
 async def subcenters(request: web.Request) -> web.Response:
-    """The 设分中心 lines a call can be handed to (those with a dial target; POST /transfer/subcenter {line})."""
+    """The 设分中心 lines a call can be handed to (a number or a queue; POST /transfer/subcenter {line})."""
     lines = request.app[ENGINE].services.get("lines")
     if lines is None:
         return json_error("console.lines.unavailable", "热线配置服务未启动", 503)
-    found = [line for line in await lines.list()
-             if line.mode == MergeMode.SUBCENTER and line.dial_target and line.enabled]
+    transfers = request.app[ENGINE].services.get("transfers")
+    context = (transfers.settings if transfers else TransferSettings).subcenter_queue_context
+    found = [line for line in await lines.list() if subcenter_dial(line, context) is not None]
     return web.json_response({"ok": True, "subcenters": [{"line": line.number, "name": line.name} for line in found]},
                              dumps=_dumps)
 

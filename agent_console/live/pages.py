@@ -17,9 +17,9 @@ def same_origin(request: web.Request) -> bool:
 
 
 async def serve_live_page(request: web.Request, render: Callable[[], object], *, view_key: Hashable | None = None,
-                          delta: Callable | None = None) -> web.StreamResponse:
+                          delta: Callable | None = None, topic: Hashable | None = None) -> web.StreamResponse:
     """Refuse (and audit) another site's page; otherwise push `render()` through the hub until it closes."""
-    from agent_console.auth.access import COOKIE
+    from agent_console.context import session_token
     from agent_console.live.hub import Subscriber
 
     console = request.app[CONSOLE]
@@ -30,8 +30,8 @@ async def serve_live_page(request: web.Request, render: Callable[[], object], *,
     live = live_session(request)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
     await ws.prepare(request)
-    sub = Subscriber(ws, render, console.sessions.session_id(request.cookies[COOKIE]), live.expires_at,
-                     view_key=view_key, delta=delta)
+    sub = Subscriber(ws, render, console.sessions.session_id(session_token(request)), live.expires_at,
+                     view_key=view_key, delta=delta, user_id=live.user.id, topic=topic)
     await console.hub.add(sub)
     try:
         async for _ in ws:  # the page only listens; anything it sends is ignored

@@ -40,6 +40,7 @@ class Pop:
     caller_name: str
     opened_at: datetime
     state: str = "ringing"            # ringing | talking | ended
+    ended_at: datetime | None = None  # the hang-up: the desk counts the wrap-up time from it
     line: str = ""
     line_name: str = ""
     path: list[str] = field(default_factory=list)
@@ -53,10 +54,13 @@ class Pop:
 
 
 class ScreenPops:
-    def __init__(self, services: dict, clock: Callable[[], datetime], changed: Callable[[], None]) -> None:
+    def __init__(self, services: dict, clock: Callable[[], datetime], changed: Callable[[], None],
+                 completed: Callable[[str], None] | None = None) -> None:
+        """`completed(interface)`: a pop finished loading; its agent's page should get it now, not next window."""
         self._services = services
         self._clock = clock
         self._changed = changed
+        self._completed = completed
         self.pops = PopIndex()
         self._tasks: set[asyncio.Task] = set()
 
@@ -96,6 +100,7 @@ class ScreenPops:
         pop = self.pops.get(self._key(e))
         if pop is not None and pop.linkedid == e.linkedid:
             pop.state = "ended"
+            pop.ended_at = self._clock()
 
     # --- loading ------------------------------------------------------------------------------
     def _load(self, pop: Pop) -> None:
@@ -112,6 +117,8 @@ class ScreenPops:
             pop.problem = f"部分来电信息加载失败：{type(exc).__name__}"
         pop.loading = False
         self._changed()
+        if self._completed is not None and self.pops.get((pop.server, pop.interface)) is pop:
+            self._completed(pop.interface)
 
     async def _gather(self, pop: Pop) -> None:
         services = self._services
@@ -212,6 +219,7 @@ class ScreenPops:
         number = callable_number(pop.caller)
         return {
             "linkedid": pop.linkedid, "state": pop.state, "queue": pop.queue, "loading": pop.loading,
+            "ended_at": pop.ended_at.isoformat() if pop.ended_at else None,
             "problem": pop.problem, "caller_masked": mask_number(number) or "未显示号码",
             "has_number": number is not None, "caller_name": pop.caller_name, "line": pop.line,
             "line_name": pop.line_name, "ivr_path": pop.path, "guess": pop.guess,

@@ -58,13 +58,54 @@
 
   var rules = $("rules-form");
   if (!rules) { return; }
-  var out = $("rules-preview-result"), err = rules.querySelector("[data-result]");
+  var out = $("rules-preview-result"), err = rules.querySelector("[data-result]"), raw = $("rules-raw");
+  var BLANK = {rules: {kind: "category", label: "", keywords: "", weight: 1},
+               emergency: {target: "", service: "", name: "", priority: 50, words: ""}};
+  function words(text) { return text.split(/[、,，\s]+/).map(function (w) { return w.trim(); }).filter(Boolean); }
+  function tableRows(name) {
+    return Array.prototype.map.call(rules.querySelectorAll('table[data-table="' + name + '"] tbody tr'), function (tr) {
+      var row = {};
+      Array.prototype.forEach.call(tr.querySelectorAll("[data-col]"), function (el) { row[el.getAttribute("data-col")] = el.value; });
+      return row;
+    });
+  }
+  function documentFromTables() {
+    // Empty rows are left out; the server validates the rest and names a bad rule in Chinese.
+    var classifier = tableRows("rules").filter(function (r) { return r.label.trim() || r.keywords.trim(); }).map(function (r) {
+      var rule = {keywords: words(r.keywords), weight: Number(r.weight || 1)};
+      rule[r.kind] = r.label.trim();
+      return rule;
+    });
+    var emergency = tableRows("emergency").filter(function (r) { return r.target.trim() || r.words.trim(); }).map(function (r) {
+      return {target: r.target.trim(), service: r.service.trim(), name: r.name.trim(), priority: Number(r.priority || 0),
+              words: words(r.words)};
+    });
+    return JSON.stringify({rules: classifier, emergency: emergency}, null, 1);
+  }
+  function payload() {
+    var data = fields(rules);
+    if (!raw.open) { data.text = documentFromTables(); data.format = "json"; }
+    return data;
+  }
+  rules.addEventListener("click", function (event) {
+    var remove = event.target.closest("[data-remove-row]");
+    if (remove) { remove.closest("tr").remove(); return; }
+    var add = event.target.closest("[data-add-row]");
+    if (!add) { return; }
+    var name = add.getAttribute("data-add-row"), body = rules.querySelector('table[data-table="' + name + '"] tbody');
+    var template = body.querySelector("tr");
+    if (!template) { return; }
+    var tr = template.cloneNode(true);
+    Array.prototype.forEach.call(tr.querySelectorAll("[data-col]"), function (el) { el.value = BLANK[name][el.getAttribute("data-col")]; });
+    body.appendChild(tr);
+    tr.querySelector("input").focus();
+  });
   function guesses(list) {
     return list.length ? list.map(function (g) { return g.label + "（" + g.matched.join("、") + "）"; }).join("；") : "无";
   }
   $("rules-preview").addEventListener("click", function () {
     say(err, "");
-    post("/admin/rules/preview", fields(rules)).then(function (r) {
+    post("/admin/rules/preview", payload()).then(function (r) {
       if (!r.ok) { say(err, r.error.message); out.hidden = true; return; }
       var c = r.classification;
       out.textContent = "诉求类型：" + guesses(c.types) + "\n分类：" + guesses(c.categories) + "\n紧急联动：" +
@@ -74,13 +115,11 @@
   });
   $("rules-apply").addEventListener("click", function () {
     say(err, "");
-    var data = fields(rules);
+    var data = payload();
     delete data.sample;
     post("/admin/rules/apply", data).then(function (r) {
       if (!r.ok) { say(err, r.error.message); return; }
-      rules.elements.text.value = r.document;
-      rules.elements.format.value = "json";
-      say($("admin-result"), r.message);
+      finished(r, err);
     }).catch(function () {});
   });
 }());

@@ -38,9 +38,15 @@ def _codes(data: dict, name: str) -> list[str]:
 
 
 class TicketDesk:
-    def __init__(self, tickets, sessions=None) -> None:
+    def __init__(self, tickets, sessions=None, catalogue=None, services: dict | None = None,
+                 link_recordings=None) -> None:
+        """`link_recordings(linkedid, number)`: gives the call's recordings the ticket's number, so a
+        search of recordings by 工单号 finds a call whose ticket the agent registered during or after it."""
         self._tickets = tickets
         self._sessions = sessions
+        self._catalogue = catalogue
+        self._services = services or {}
+        self._link_recordings = link_recordings
 
     async def complete(self, number: str, actor: str, data: dict):
         """Register (if still a draft), then reply or dispatch as `data['then']` says."""
@@ -59,19 +65,52 @@ class TicketDesk:
         if then == "dispatch":
             await self._check_departments(lead.strip(), co)
         ticket = await self._tickets.get(number)
+        details = await self._details(data, ticket) if ticket.status is Status.DRAFT else None
+        await self._fresh_rules()
         if ticket.status is Status.DRAFT:
             ticket = await self._tickets.register(
                 number, actor, request_type=_text(data, "request_type") or "", content=_text(data, "content") or "",
                 category=_text(data, "category"), urgency=_text(data, "urgency") or None,
-                confidential=confidential)
+                confidential=confidential, details=details)
         elif then == "register":
             ticket = await self._tickets.register(number, actor, request_type=_text(data, "request_type") or "",
                                                   content=_text(data, "content") or "")  # refused: not a draft
+        if self._link_recordings is not None and ticket.call_id:
+            await self._link_recordings(ticket.call_id, number)
         if then == "reply":
             ticket = await self._tickets.reply(number, reply, actor)
         elif then == "dispatch":
-            ticket = await self._tickets.dispatch(number, lead, co, actor)
+            ticket = await self._tickets.dispatch(number, lead, co, actor,
+                                                  routing=await self._routing(ticket, lead.strip(), co))
         return ticket
+
+    async def _fresh_rules(self) -> None:
+        """Deadline rules an admin (console or CLI, maybe on another engine) changed apply to this ticket."""
+        reload = getattr(self._tickets, "reload_rules", None)
+        if reload is not None:
+            await reload()
+
+    async def _details(self, data: dict, ticket):
+        """事发地点, contact number (blank: the caller ID) and caller's name, checked before 登记."""
+        from tickets.intake import TicketDetails
+
+        if self._catalogue is None:
+            return None
+        districts, streets = await self._catalogue.places()
+        return TicketDetails.parse(district=_text(data, "district"), street=_text(data, "street"),
+                                   address=_text(data, "address"), contact=_text(data, "contact"),
+                                   caller_name=_text(data, "caller_name"), caller=ticket.caller,
+                                   districts=districts, streets=streets,
+                                   personal_callback=data.get("personal_callback") is True)
+
+    async def _routing(self, ticket, lead: str, co: list[str]) -> dict | None:
+        from .routing import routing_of, suggestion_for
+
+        if self._catalogue is None:
+            return None
+        suggestion, guessed = await suggestion_for(self._services, self._catalogue, ticket.category,
+                                                   ticket.district, ticket.content)
+        return routing_of(suggestion, lead, co, guessed)
 
     async def _check_departments(self, lead: str, co: list[str]) -> None:
         """Before 登记: a typo in the dispatch must not leave a registered but undispatched ticket."""

@@ -5,7 +5,9 @@ from tickets.errors import (ConcurrentUpdate, IllegalTransition, InvalidField, T
                             UnknownDepartment, WrongDepartment)
 
 FIELD_LABELS = {"request_type": "诉求类型", "content": "诉求内容", "category": "分类", "urgency": "紧急程度",
-                "reply": "答复内容", "co_depts": "协办部门", "caller": "来电号码", "note": "备注"}
+                "reply": "答复内容", "co_depts": "协办部门", "caller": "来电号码", "note": "备注",
+                "district": "事发区县", "street": "事发街道", "address": "详细地址", "contact_number": "联系电话",
+                "caller_name": "来电人姓名", "handling_result": "办理结果"}
 CHOICES = {"request_type": "咨询、求助、投诉、举报、建议、表扬", "urgency": "一般、水电气暖、危及生命财产",
            "channel": "电话、网站、微信、APP、短信"}
 STATUS = {TicketNotFound: 404, IllegalTransition: 409, ConcurrentUpdate: 409, UnknownDepartment: 400,

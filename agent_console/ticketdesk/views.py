@@ -10,6 +10,7 @@ from agent_console.auth.access import requires
 from agent_console.context import CONSOLE, actor, json_error, live_session
 from hotline.engine import ENGINE
 from tickets.errors import TicketError
+from tickets.validation import mask_number
 from tickets.views import format_local
 
 from .access import TicketAccess, TicketForbidden, Viewer
@@ -25,7 +26,19 @@ def _dumps(obj) -> str:
 
 def desk_of(request: web.Request) -> TicketDesk:
     engine = request.app[ENGINE]
-    return TicketDesk(engine.services["tickets"], engine.sessions)
+    recorder = engine.services.get("recordings")
+    return TicketDesk(engine.services["tickets"], engine.sessions, catalogue_of(request), engine.services,
+                      link_recordings=recorder.catalogue.link_ticket if recorder is not None else None)
+
+
+def catalogue_of(request: web.Request):
+    """The 派单目录 service (built with the others; made here for apps assembled without it)."""
+    from tickets.catalogue import Catalogue
+
+    engine = request.app[ENGINE]
+    if "catalogue" not in engine.services:
+        engine.services["catalogue"] = Catalogue(engine.sessions, engine.clock)
+    return engine.services["catalogue"]
 
 
 async def _json(request: web.Request) -> dict:
@@ -47,7 +60,8 @@ async def guarded_ticket(request: web.Request, number: str):
     """The ticket, once the access rule allows this user (TicketError if unknown, TicketForbidden if not theirs)."""
     live = live_session(request)
     ticket = await request.app[ENGINE].services["tickets"].get(number)
-    viewer = Viewer(live.user.username, frozenset(live.roles), live.user.phone_interface)
+    viewer = Viewer(live.user.username, frozenset(live.roles), live.user.phone_interface,
+                    live.user.department_code)
     await access_of(request).check(ticket, viewer, actor(request))
     return ticket
 
@@ -58,7 +72,10 @@ def ticket_json(t) -> dict:
             "content": t.content or "", "transcript": t.transcript or "", "confidential": t.confidential,
             "reply": t.reply or "", "lead": t.lead_department.name if t.lead_department else "",
             "co": [d.name for d in t.co_departments], "caller_masked": t.caller_masked,
-            "created": format_local(t.created_at), "complete_due": format_local(t.complete_due)}
+            "created": format_local(t.created_at), "complete_due": format_local(t.complete_due),
+            "accept_due": format_local(t.accept_due), "urgency": t.urgency.value, "urgency_label": t.urgency.label,
+            "district": t.district or "", "street": t.street or "", "address": t.address or "",
+            "caller_name": t.caller_name or "", "contact_masked": mask_number(t.contact_number)}
 
 
 @requires("agent")
@@ -127,3 +144,6 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/agent/departments", departments, name="agent-departments")
     router.add_post("/agent/wrapup", wrap_up, name="agent-wrapup")
     router.add_get("/tickets/{number}", view_ticket, name="ticket")
+    from . import form
+
+    form.add_routes(router)

@@ -7,7 +7,7 @@ rendered, so an unchanged view is the same object and costs nothing to compare.
 """
 from __future__ import annotations
 
-WHOLE = ("center", "queues", "chart", "targets", "connected")
+WHOLE = ("center", "queues", "offline", "chart", "stored", "agent_figures", "targets", "connected")
 
 
 def board_delta(shown: dict, current: dict) -> dict | None:
@@ -20,4 +20,4 @@ def board_delta(shown: dict, current: dict) -> dict | None:
     gone = [i for i in before if i not in now]
     if not changed and not gone and all(shown.get(k) == current.get(k) for k in WHOLE):
         return None
-    return {"delta": True, **{k: current[k] for k in WHOLE}, "agents": changed, "gone": gone}
+    return {"delta": True, **{k: current[k] for k in WHOLE if k in current}, "agents": changed, "gone": gone}

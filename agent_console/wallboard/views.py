@@ -25,7 +25,8 @@ async def wallboard_page(request: web.Request) -> web.Response:
     board, now = console.wallboard.view(), request.app[ENGINE].clock()
     return page(request, "wallboard.html", {"board": board, "poll_ms": int(console.settings.poll_seconds * 1000),
                                             "longest_wait": seconds_since(board["center"]["longest_since"], now),
-                                            "server_now": now.isoformat()})
+                                            "server_now": now.isoformat(),
+                                            "tv": request.query.get("tv") == "1"})  # TV mode: large tiles, no nav
 
 
 @requires("supervisor")

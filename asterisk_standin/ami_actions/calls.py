@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..ami_wire import error, response, success
 from ..callerid import parse_callerid
-from ..channels import UP, channel_block
+from ..channels import RING, RINGING, UP, channel_block
 
 if TYPE_CHECKING:
     from ..ami_server import AmiServer, AmiSession
@@ -39,24 +39,35 @@ async def originate(server: AmiServer, s: AmiSession, req: Request) -> None:
             if "=" in part:
                 variables.append(tuple(part.split("=", 1)))
     if is_async:
+        # manager.c: an async Originate dials on its own thread (fast_originate); the session reads
+        # the next action at once, so many calls can be placed back to back
         s.send(success(aid, "Originate successfully queued"))
+        pbx.spawn(_originate_async(pbx, aid, target, app, req.get("Data"), context, exten, int(prio or 1),
+                                   cid_num, cid_name, timeout, variables), name=f"originate {target}")
+        return
     ok, chan = await originate_call(pbx, target, app=app, data=req.get("Data"), context=context, exten=exten, priority=int(prio or 1),
                                     cid_num=cid_num, cid_name=cid_name, ring_timeout=timeout, variables=variables)
     if ok:
         await asyncio.sleep(0)
-    if is_async:
-        fields = [("Response", "Success" if ok else "Failure"), ("Channel", chan.name if ok and chan else target)]
-        fields += [("Application", app), ("Data", req.get("Data"))] if app else [("Context", context), ("Exten", exten)]
-        fields += [("Reason", 4 if ok else 0), ("Uniqueid", chan.uniqueid if ok and chan else "<unknown>"),
-                   ("CallerIDNum", cid_num or "<unknown>"), ("CallerIDName", cid_name or "<unknown>")]
-        msg = [("Event", "OriginateResponse"), ("Privilege", "call,all")]
-        if aid is not None:
-            msg.append(("ActionID", aid))
-        pbx.emit_raw("OriginateResponse", msg + fields)
-    elif ok:
         s.send(success(aid, "Originate successfully queued"))
     else:
         s.send(error(aid, "Originate failed"))
+
+
+async def _originate_async(pbx: Pbx, aid, target, app, data, context, exten, priority, cid_num, cid_name, timeout,
+                           variables) -> None:
+    ok, chan = await originate_call(pbx, target, app=app, data=data, context=context, exten=exten, priority=priority,
+                                    cid_num=cid_num, cid_name=cid_name, ring_timeout=timeout, variables=variables)
+    if ok:
+        await asyncio.sleep(0)
+    fields = [("Response", "Success" if ok else "Failure"), ("Channel", chan.name if ok and chan else target)]
+    fields += [("Application", app), ("Data", data)] if app else [("Context", context), ("Exten", exten)]
+    fields += [("Reason", 4 if ok else failure_reason(chan)), ("Uniqueid", chan.uniqueid if ok and chan else "<unknown>"),
+               ("CallerIDNum", cid_num or "<unknown>"), ("CallerIDName", cid_name or "<unknown>")]
+    msg = [("Event", "OriginateResponse"), ("Privilege", "call,all")]
+    if aid is not None:
+        msg.append(("ActionID", aid))
+    pbx.emit_raw("OriginateResponse", msg + fields)
 
 
 async def originate_call(pbx: Pbx, target: str, *, app: str = "", data: str = "", context: str = "", exten: str = "",
@@ -64,7 +75,8 @@ async def originate_call(pbx: Pbx, target: str, *, app: str = "", data: str = ""
                          variables: list[tuple[str, str]] | None = None) -> tuple[bool, Channel | None]:
     """Dial `target` (Local/… or a simulated endpoint); on answer run Application or Context/Exten."""
     if not target.startswith("Local/"):
-        return await _originate_endpoint(pbx, target, app, data, context, exten, priority, cid_num, cid_name, ring_timeout)
+        return await _originate_endpoint(pbx, target, app, data, context, exten, priority, cid_num, cid_name, ring_timeout,
+                                         variables or [])
     dest = target[len("Local/"):].split("/", 1)[0]
     one, two = pbx.new_local_pair(dest)
     one.owned = True
@@ -122,20 +134,27 @@ async def _wait_up(pbx: Pbx, chan: Channel, sim_seconds: float) -> bool:
     return chan.state == UP and chan.alive
 
 
-async def _originate_endpoint(pbx: Pbx, target, app, data, context, exten, priority, cid_num, cid_name, ring_timeout):
+async def _originate_endpoint(pbx: Pbx, target, app, data, context, exten, priority, cid_num, cid_name, ring_timeout,
+                              variables=()):
+    """A phone (PJSIP/8001): Originate's CallerID is the channel's own caller ID, the one its
+    dialplan dials on with, and what the phone shows as the other party; Variable is set on it."""
     endpoint, dial = pbx.devices.lookup(target)
     if endpoint is None or dial is None or not endpoint.available():
         return False, None
     chan = pbx.new_channel(f"{dial.device}-{pbx.ids.channel_suffix()}", context=context or "default", exten=exten or "s", state=0)
     chan.endpoint = endpoint
     chan.owned = True
+    for name, value in variables:
+        pbx.set_var(chan, name, value)
     if cid_num or cid_name:
+        pbx.set_callerid(chan, cid_num, cid_name)
         pbx.set_connected(chan, cid_num, cid_name)
     pbx.spawn(endpoint.on_incoming(pbx, chan), name=f"endpoint {chan.name}")
     if not await _wait_up(pbx, chan, ring_timeout):
         chan.owned = False
+        chan.originate_reason = _endpoint_reason(chan)
         pbx.destroy(chan, 0)
-        return False, None
+        return False, chan
     chan.owned = False
     if app:
         pbx.start_app(chan, app, data)
@@ -143,6 +162,20 @@ async def _originate_endpoint(pbx: Pbx, target, app, data, context, exten, prior
         chan.priority = priority
         pbx.start_dialplan(chan)
     return True, chan
+
+
+def _endpoint_reason(chan: Channel) -> int:
+    """The control frame the dial ended on, as ast_request_and_dial reports it in OriginateResponse
+    `Reason`: 5 busy (SIP 486: cause 17), 8 congestion (34/38/42), 3 rang out without an answer,
+    1 hung up (declined), 0 failed."""
+    if chan.hangup_event.is_set():
+        cause = chan.hangup_cause
+        return 5 if cause == 17 else 8 if cause in (34, 38, 42) else 1
+    return 3 if chan.state in (RING, RINGING) else 0
+
+
+def failure_reason(chan: Channel | None) -> int:
+    return getattr(chan, "originate_reason", 0) if chan is not None else 0
 
 
 async def hangup(server: AmiServer, s: AmiSession, req: Request) -> None:

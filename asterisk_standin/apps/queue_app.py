@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..bridging import close_bridge, open_bridge, release_others, stay_bridged
 from ..calling import OutboundLeg
 from ..channels import ChannelHungUp, ChannelRedirected
-from ..queue_model import INUSE, NOT_INUSE, Caller, Member, Queue
+from ..queue_model import INUSE, NOT_INUSE, RINGING_STATE, Caller, Member, Queue
 
 if TYPE_CHECKING:
     from ..channels import Channel
@@ -58,7 +58,9 @@ async def queue_app(pbx: Pbx, chan: Channel, data: str) -> str | None:
         raise
 
 
-def _abandon(pbx: Pbx, q: Queue, caller: Caller, *, moh_first: bool) -> None:
+def _abandon(pbx: Pbx, q: Queue, caller: Caller, *, moh_first: bool, timeout: bool = False) -> None:
+    """AMI sends QueueCallerAbandon for a hang-up and a timeout alike; queue_log tells them apart
+    (ABANDON / EXITWITHTIMEOUT, both `position|original position|wait`)."""
     chan = caller.chan
     pos = pbx.queues.position(q, caller)
     hold = int(pbx.clock.now() - caller.joined)
@@ -70,7 +72,7 @@ def _abandon(pbx: Pbx, q: Queue, caller: Caller, *, moh_first: bool) -> None:
         _moh_stop(pbx, caller)
     q.callers.remove(caller)
     q.abandoned += 1
-    pbx.queues.log(chan.uniqueid, q.name, "NONE", "ABANDON", pos, caller.original_position, hold)
+    pbx.queues.log(chan.uniqueid, q.name, "NONE", "EXITWITHTIMEOUT" if timeout else "ABANDON", pos, caller.original_position, hold)
     pbx.chan_event("QueueCallerLeave", chan, ("Queue", q.name), ("Position", pos), ("Count", len(q.callers)), privilege="agent,all")
     q.notify()
 
@@ -81,7 +83,7 @@ async def _wait_loop(pbx: Pbx, q: Queue, caller: Caller, deadline: float | None,
     while True:
         remaining = None if deadline is None else deadline - pbx.clock.now()
         if remaining is not None and remaining <= 0:
-            _abandon(pbx, q, caller, moh_first=False)
+            _abandon(pbx, q, caller, moh_first=False, timeout=True)
             pbx.set_var(chan, "QUEUESTATUS", "TIMEOUT")
             return None
         free = sum(1 for m in q.members.values() if engine.available(q, m))
@@ -120,10 +122,12 @@ async def _ring(pbx: Pbx, q: Queue, caller: Caller, members: list[Member], remai
         m.ringing = False
     if not chan.alive or chan.redirect_to is not None:
         _moh_stop(pbx, caller)
-        for leg, _m in legs:
+        for leg, m in legs:
             pbx.two_chan_event("DialEnd", chan, leg.chan, ("DialStatus", "CANCEL"))
             pbx.two_chan_event("DialEnd", chan, leg.chan, ("DialStatus", "CANCEL"))
             leg.cancel(0)
+            if winner is None:  # ring_entry's RINGCANCELED: ms this member rang before the caller left
+                engine.log(chan.uniqueid, q.name, m.name, "RINGCANCELED", int((pbx.clock.now() - leg.started) * 1000))
         _abandon_after_ring(pbx, q, caller)
         for _leg, m in legs:
             engine.set_member_status(m.interface, _idle_status(engine, m))
@@ -183,8 +187,8 @@ async def _first_answer(pbx: Pbx, chan: Channel, legs: list[tuple[OutboundLeg, M
                     continue
                 info = pending.pop(fut)
                 leg, m = info[0], info[1]
-                if len(info) == 3:
-                    engine.set_member_status(m.interface, INUSE)
+                if len(info) == 3:  # a ringing phone is RINGING (6) to app_queue, not INUSE (trace 02b)
+                    engine.set_member_status(m.interface, RINGING_STATE)
                     pbx.two_chan_event("DialState", chan, leg.chan, ("DialStatus", "RINGING"))
                 elif leg.chan is not None and leg.chan.alive and winner is None:
                     engine.set_member_status(m.interface, INUSE)
@@ -218,6 +222,8 @@ async def _connect(pbx: Pbx, q: Queue, caller: Caller, leg: OutboundLeg, m: Memb
     pbx.set_var(chan, "MEMBERNAME", m.name)
     caller.connected = True
     start = pbx.clock.now()
+    if chan.state != 6:
+        pbx.answer(chan)  # ast_bridge_call's pre_bridge_setup answers a caller still ringing (a Local ;2)
     bridge = open_bridge(pbx, agent, chan)
     done = []
 
@@ -228,8 +234,17 @@ async def _connect(pbx: Pbx, q: Queue, caller: Caller, leg: OutboundLeg, m: Memb
         talk = int(pbx.clock.now() - start)
         pbx.two_chan_event("AgentComplete", chan, agent, *agent_fields, ("HoldTime", hold), ("TalkTime", talk), ("Reason", who),
                            privilege="agent,all")
-        engine.log(chan.uniqueid, q.name, m.name, "COMPLETEAGENT" if who == "agent" else "COMPLETECALLER" if who == "caller" else "TRANSFER",
-                   hold, talk, caller.original_position)
+        if who == "transfer" and chan.redirect_to is not None:  # the caller was sent elsewhere (BlindTransfer)
+            context, exten, _prio = chan.redirect_to
+            engine.log(chan.uniqueid, q.name, m.name, "BLINDTRANSFER", exten, context, hold, talk, caller.original_position)
+        elif who == "transfer":
+            # The agent's channel was moved out of the bridge (AMI Redirect): not verified against a
+            # real queue_log; logged as the agent ending the call. An attended transfer's
+            # ATTENDEDTRANSFER line is not written by the stand-in yet.
+            engine.log(chan.uniqueid, q.name, m.name, "COMPLETEAGENT", hold, talk, caller.original_position)
+        else:
+            engine.log(chan.uniqueid, q.name, m.name, "COMPLETEAGENT" if who == "agent" else "COMPLETECALLER",
+                       hold, talk, caller.original_position)
         m.in_call = False
         m.calls_taken += 1
         m.last_call = int(pbx.clock.now())

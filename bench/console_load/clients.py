@@ -4,7 +4,8 @@ is the server's, and a browser would only add its own rendering on the receiving
 Reads one JSON line `{"base", "agents": [[token, iface]…], "wallboards": [token…], "parse": K}`,
 opens every socket (cookie + same-origin `Origin`, as a browser sends them), says
 `{"connected", "failed"}`, then records until `{"op": "stop"}` and answers with the dump:
-per agent page `[t, state]` whenever its state changes, for the first K wallboards
+per agent page `[t, state]` whenever its state changes and `[t, linkedid, has_draft]` when a call's screen
+pop is first complete (caller shown, the draft looked up: `loading` false), for the first K wallboards
 `[t, iface, state]` whenever an agent's state on that board changes (t: `time.monotonic()`,
 system-wide, so comparable with the stand-in process's timestamps), and counts/bytes per kind.
 """
@@ -28,6 +29,7 @@ class Tally:
         self.bytes = {"agent": 0, "wallboard": 0}
         self.closed: dict[str, int] = {}
         self.agent_states: dict[str, list] = {}
+        self.pops: dict[str, list] = {}
         self.board_changes: list[list] = []
         self.recording = False
 
@@ -35,6 +37,8 @@ class Tally:
 async def agent_page(http: aiohttp.ClientSession, base: str, token: str, iface: str, tally: Tally,
                      ready: asyncio.Queue) -> None:
     seen = tally.agent_states.setdefault(iface, [])
+    pops = tally.pops.setdefault(iface, [])
+    popped: set[str] = set()
     last = None
     try:
         async with http.ws_connect(f"{base}/agent/live", headers={"Origin": base, "Cookie": f"{COOKIE}={token}"},
@@ -46,10 +50,15 @@ async def agent_page(http: aiohttp.ClientSession, base: str, token: str, iface: 
                     break
                 tally.messages["agent"] += 1
                 tally.bytes["agent"] += len(msg.data)
-                state = json.loads(msg.data).get("state")
+                data = json.loads(msg.data)
+                state = data.get("state")
                 if state != last:
                     last = state
                     seen.append([now, state])
+                pop = data.get("pop")
+                if pop and not pop.get("loading") and pop.get("caller_masked") and pop["linkedid"] not in popped:
+                    popped.add(pop["linkedid"])
+                    pops.append([now, pop["linkedid"], pop.get("ticket") is not None])
             tally.closed[str(ws.close_code)] = tally.closed.get(str(ws.close_code), 0) + 1
     except (aiohttp.ClientError, OSError) as exc:
         ready.put_nowait(f"agent {iface}: {type(exc).__name__}: {exc}"[:200])
@@ -116,7 +125,7 @@ async def main() -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         if message is not None:
             say({"stopped": stopped, "messages": tally.messages, "bytes": tally.bytes, "closed": tally.closed,
-                 "agent_states": tally.agent_states, "board_changes": tally.board_changes})
+                 "agent_states": tally.agent_states, "pops": tally.pops, "board_changes": tally.board_changes})
 
 
 if __name__ == "__main__":

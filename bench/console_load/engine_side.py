@@ -94,7 +94,7 @@ async def main(args: argparse.Namespace) -> None:
     message = await read_message()
     if not message or "ami_port" not in message:
         return
-    app = build_app(engine_config(args.data_dir, None, message["ami_port"]))
+    app = build_app(engine_config(args.data_dir, None, message["ami_port"]), freeze_heap=True)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     engine, console = app[ENGINE], app[CONSOLE]

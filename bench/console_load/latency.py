@@ -103,3 +103,32 @@ def ingest(events: dict[str, list], floor: list[list], start: float, end: float)
             else:
                 delays.missed += 1
     return delays
+
+
+@dataclass
+class PopDelays(Delays):
+    with_draft: int = 0   # complete pops that carried the IVR's draft ticket
+
+
+def screen_pops(called: dict[str, list], pops: dict[str, list], start: float, end: float) -> PopDelays:
+    """AgentCalled (the agent's phone starts ringing) → the first message on that agent's page whose pop for
+    the call is complete (caller, IVR path and draft looked up). `called`: iface → [(t, linkedid)];
+    `pops`: iface → [[t, linkedid, has_draft]] for every open agent page. A call that rings the same agent again counts once, from
+    its first ring; a pop never completed on the page (e.g. the ring ended first) is `missed`."""
+    delays = PopDelays()
+    for iface, rings in called.items():
+        if iface not in pops:  # a seat without an open page (750 seats, 500 pages): nothing to see
+            continue
+        shown = {linkedid: (t, draft) for t, linkedid, draft in pops[iface]}
+        first: dict[str, float] = {}
+        for t, linkedid in rings:
+            first.setdefault(linkedid, t)
+        for linkedid, t_ring in first.items():
+            if not start <= t_ring <= end:
+                continue
+            if linkedid in shown and shown[linkedid][0] >= t_ring:
+                delays.samples.append(shown[linkedid][0] - t_ring)
+                delays.with_draft += bool(shown[linkedid][1])
+            else:
+                delays.missed += 1
+    return delays

@@ -26,6 +26,7 @@ class Traffic:
         self.pbx = standin.pbx
         self.rng = random.Random(seed)
         self.by_iface: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        self.called: dict[str, list[tuple[float, str]]] = defaultdict(list)  # iface -> (t, Linkedid) of AgentCalled
         self.events = 0
         self.names: Counter = Counter()
         self.busy = 0
@@ -42,7 +43,10 @@ class Traffic:
         if event in EXPECT:
             iface = next((v for k, v in msg if k == "Interface"), None)
             if iface is not None:
-                self.by_iface[iface].append((time.monotonic(), event))
+                now = time.monotonic()
+                self.by_iface[iface].append((now, event))
+                if event == "AgentCalled":
+                    self.called[iface].append((now, next((v for k, v in msg if k == "Linkedid"), "")))
             if event == "AgentConnect":
                 self.busy += 1
                 if self._target is not None and self.busy >= self._target:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .latency import Delays
+from .latency import Delays, PopDelays
+
+POP_TARGET_MS = 300.0  # issue 14: the screen pop visible ≤ 300 ms after AgentCalled, p99, at Beijing scale
 
 
 @dataclass
@@ -18,6 +20,7 @@ class Figures:
     agent: Delays = field(default_factory=Delays)
     board: Delays = field(default_factory=Delays)
     ingest: Delays | None = None     # stand-in emit -> the engine's live floor (before any page work)
+    pop: PopDelays | None = None     # AgentCalled -> the complete screen pop on the agent's page (engine only)
     msgs: dict = field(default_factory=dict)     # received per second, by page kind
     mbytes: dict = field(default_factory=dict)   # MB received per second, by page kind
     cpu: float = 0.0                # server process, % of one core
@@ -78,6 +81,15 @@ def print_report(results: list[Figures], opts) -> None:
         i = results[0].ingest
         print(f"engine: AMI event -> live floor (ingest only) p50 {_ms(i.pct(0.5))} ms, p99 {_ms(i.pct(0.99))} ms "
               f"({len(i.samples)} events, {i.missed} not seen); the rest of the page delay is the hub")
+    pop = results[0].pop
+    if pop is not None:
+        p99 = pop.pct(0.99) * 1000
+        verdict = "NOT met" if math.isnan(p99) or p99 > POP_TARGET_MS else "met"
+        scale = "" if opts.seats >= 750 and opts.rate >= 3 else f"; this run: {opts.seats} seats, {opts.rate} calls/s"
+        print(f"screen pop p50 {_ms(pop.pct(0.5))} ms, {len(pop.samples)} pops ({pop.with_draft} with the IVR's draft), "
+              f"{pop.missed} rang without a complete pop on the page")
+        print(f"screen pop p99 {_ms(pop.pct(0.99))} ms (target ≤ {POP_TARGET_MS:.0f} ms at 750 seats / ~3 calls/s"
+              f"{scale}): {verdict}")
     if len(results) == 2:
         e, b = results
         if b.engine_idle_cpu is not None:

@@ -1,7 +1,7 @@
 """Child process: the minimal hand-written FastAGI responder the front end is compared with.
 
 It answers the same calls with the same commands the `ivr` route sends (12 for a 12345 call
-with an agent free, 15 for a 12315 call with intake) but decides nothing: the script is fixed
+with an agent free, 18 for a 12315 call with intake) but decides nothing: the script is fixed
 per dialed line, no database, no live queue state, no ticket, no limits, no typed results.
 
     python -m bench.ivr_load.baseline --data-dir DIR
@@ -19,7 +19,8 @@ ANY_KEY = '"0123456789*#"'
 HEAD = ["GET FULL VARIABLE ${CHANNEL(linkedid)}", 'SET VARIABLE CHANNEL(language) "zh"',
         'STREAM FILE hotline/welcome "0"']
 INTAKE = ["STREAM FILE hotline/intake-invite " + ANY_KEY, "RECORD FILE {path} wav " + ANY_KEY + " 60000 0 BEEP s=3",
-          'STREAM FILE hotline/intake-thanks ""']
+          'STREAM FILE hotline/intake-thanks ""', 'STREAM FILE hotline/ticket-number ""',
+          'SAY DIGITS 20260101000001 ""', 'STREAM FILE hotline/ticket-number-after ""']  # the number read back
 
 
 def variables(queue: str, overflow: str, after: str, ticket: str) -> list[str]:

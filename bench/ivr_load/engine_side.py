@@ -135,7 +135,7 @@ async def main(args: argparse.Namespace) -> None:
     if not message or "ami_port" not in message:
         return
     recorder = Recorder()
-    app = build_app(engine_config(args.data_dir, args.database_url, message["ami_port"]))
+    app = build_app(engine_config(args.data_dir, args.database_url, message["ami_port"]), freeze_heap=True)
     names = [getattr(ctx, "__name__", "") for ctx in app.cleanup_ctx]
     app.cleanup_ctx.insert(names.index("_fastagi"), timing_context(recorder))
     runner = web.AppRunner(app, access_log=None)

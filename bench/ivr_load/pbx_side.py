@@ -1,8 +1,8 @@
 """The Asterisk side, in the orchestrator's process: the stand-in, its agents and N citizens.
 
 Citizens dial in on the carrier trunk (`from-trunk`), half on 12345 (the general pool, which
-has agents) and half on 12315 (双号并行 line whose dedicated queue has no agent, so the front
-end takes spoken intake first). Once every call has left the FastAGI script (AGISTATUS set)
+has agents) and half on 12315 (双号并行 line whose only dedicated agent is on another call, so the
+caller would wait there and the front end takes spoken intake first). Once every call has left the FastAGI script (AGISTATUS set)
 the remaining calls are hung up and must all end: what does not is reported as stuck.
 """
 from __future__ import annotations
@@ -14,12 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asterisk_standin.people import CallOutcome, Citizen
+from asterisk_standin.people import Agent, CallOutcome, Citizen
 from asterisk_standin.standin import Standin
 from asterisk_standin.traffic import TrafficPlan, make_agents
 
-LINES = ("12345", "12315")  # direct (agents free) / intake (dedicated queue, nobody logged in)
+LINES = ("12345", "12315")  # direct (agents free) / intake (dedicated queue, its agent busy)
 GENERAL_QUEUE = "hotline-general"
+DEDICATED_QUEUE = "line-12315"
 SURNAMES = "张王李赵刘陈杨黄周吴"
 
 
@@ -48,6 +49,12 @@ async def start_standin(asterisk_dir: Path, time_scale: float, agents: int, talk
     ami_port = await standin.start()
     plan = TrafficPlan(rate=1.0, duration=0, talk_time_mean=talk_time, seed=seed)
     make_agents(standin.pbx, agents, GENERAL_QUEUE, plan, random.Random(seed))
+    # 12315's only dedicated agent is on another call: its queue takes callers (strict joinempty lets
+    # an in-use member count) but nobody there is free, so those callers give spoken intake
+    dedicated = Agent("PJSIP/8101", "专席01")
+    dedicated.busy = True
+    dedicated.register(standin.pbx)
+    standin.pbx.queues.add_member(DEDICATED_QUEUE, dedicated.interface, name=dedicated.name)
     return standin, ami_port
 
 

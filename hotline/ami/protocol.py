@@ -18,6 +18,11 @@ TERMINATOR = b"\r\n\r\n"
 DEFAULT_MAX_MESSAGE = 1 << 20
 _MAX_BANNER = 256
 
+# Where a new message starts inside junk: a line that opens with Event: or Response:.
+# An oversized block that never got its blank line is dropped up to the next such line, so
+# the valid message after it is read, not swallowed with it (issue 11.7).
+_MESSAGE_START = re.compile(rb"\r\n(?=(?:Event|Response): )")
+_MARKER_TAIL = len(b"\r\nResponse: ") - 1  # kept while skipping: a marker split across reads
 _BAD_VALUE = re.compile(r"[\r\n\x00]")
 _BAD_KEY = re.compile(r"[\r\n\x00:]|^\s|\s$")
 
@@ -109,9 +114,19 @@ class AmiReader:
         for block in raw.split(TERMINATOR):
             if len(block) > self.max_message_size:
                 self._error(AmiMessageTooLarge(f"message of {len(block)} bytes over the cap", block))
-            else:
-                out.extend(self._parse_text(block.decode("utf-8", "replace")))
+                block = self._last_message_in(block)  # an unterminated one may hide the next
+            out.extend(self._parse_text(block.decode("utf-8", "replace")))
         return out
+
+    def _last_message_in(self, block: bytes) -> bytes:
+        """What follows the last message start inside an oversized block (b"" if none or too big).
+
+        Only the last can be whole: each earlier one lacks its own blank line."""
+        starts = list(_MESSAGE_START.finditer(block))
+        if not starts:
+            return b""
+        tail = block[starts[-1].end():]
+        return tail if len(tail) <= self.max_message_size else b""
 
     def _parse_slow(self, block: str) -> Message | None:
         """Blocks that do not start with Event:/Response: (never sent by a healthy Asterisk)."""
@@ -151,19 +166,29 @@ class AmiReader:
         return buf[eol + 2:]
 
     def _skip_to_blank_line(self, buf: bytes) -> bytes | None:
+        """Drop the rest of an oversized message: up to its blank line, or up to the start of
+        the next message when it never got one."""
         idx = buf.find(TERMINATOR)
+        start = _MESSAGE_START.search(buf, 0, idx if idx >= 0 else len(buf))
+        if start is not None:
+            self._skipping = False
+            return buf[start.end():]
         if idx < 0:
-            self._buf = buf[-3:]
+            self._buf = buf[-_MARKER_TAIL:]
             return None
         self._skipping = False
         return buf[idx + 4:]
 
     def _check_pending_size(self) -> None:
-        if len(self._buf) > self.max_message_size:
+        while len(self._buf) > self.max_message_size:
             self._error(AmiMessageTooLarge(
-                f"unterminated message over {self.max_message_size} bytes; skipping to the next blank line",
+                f"unterminated message over {self.max_message_size} bytes; skipping to the next message",
                 self._buf))
-            self._buf = self._buf[-3:]
+            starts = list(_MESSAGE_START.finditer(self._buf))
+            if starts:  # a new message began after the oversized one: keep reading from it
+                self._buf = self._buf[starts[-1].end():]
+                continue
+            self._buf = self._buf[-_MARKER_TAIL:]
             self._skipping = True
 
     def _error(self, err: AmiProtocolError) -> None:

@@ -51,6 +51,9 @@ class AmiSession:
         self._lost: AmiConnectionLost | None = None
         self.greeted = asyncio.Event()
         self.closed = asyncio.Event()
+        # Asterisk answers AMI while still loading modules (app_queue's actions unknown until then);
+        # it says FullyBooted to a session right after Login when booted, else to all once it is
+        self.fully_booted = asyncio.Event()
 
     @property
     def server(self) -> str:
@@ -123,6 +126,8 @@ class AmiSession:
                 elif not (self._lists_open and self._on_item(msg)):
                     events.append(msg)
         if events:
+            if not self.fully_booted.is_set() and any(m.event == "FullyBooted" for m in events):
+                self.fully_booted.set()
             self._publish(events)
 
     def _on_response(self, msg: Message) -> None:

@@ -1,8 +1,9 @@
 """The FastAGI listener: reads the environment under limits, routes by script path, owns session tasks.
 
-Asterisk connects once per `AGI(agi://host:4573/<route>?<params>,<args>)`. Every bad
-peer (oversized, half-open, silent) is dropped with one log line and never blocks the
-loop; a failing handler only ends its own call.
+Asterisk connects once per `AGI(agi://host:4573/<route>?<params>,<args>)`. A peer outside
+the allowlist is closed on accept, before its agi_* block is read; every bad peer
+(oversized, half-open, silent) is dropped with one log line and never blocks the loop; a
+failing handler only ends its own call.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from .errors import (
     RouteError,
 )
 from .limits import Limits
+from .peers import PeerAllowlist
+from .refusals import RefusalLog
 from .session import AgiSession
 
 Handler = Callable[[AgiSession], Awaitable[None]]
@@ -36,6 +39,7 @@ class ServerStatus:
     accepted: int
     dropped: int
     failed_handlers: int
+    refused_peers: int = 0  # connections from outside the allowlist, closed unanswered
 
 
 class _HeaderWatch:
@@ -72,9 +76,11 @@ async def read_environment(reader: asyncio.StreamReader, limits: Limits) -> byte
 class AgiServer:
     def __init__(self, routes: Mapping[str, Handler] | None = None, *, host: str = "127.0.0.1",
                  port: int = 4573, limits: Limits | None = None, logger: logging.Logger | None = None,
-                 backlog: int = 1024) -> None:
-        """`backlog` is sized for a burst of calls (e.g. after a trunk comes back), not the 100 default."""
+                 backlog: int = 1024, allowed_peers: PeerAllowlist | None = None) -> None:
+        """`backlog` is sized for a burst of calls (e.g. after a trunk comes back), not the 100 default;
+        `allowed_peers` defaults to loopback (Asterisk on the same host)."""
         self.host = host
+        self.allowed_peers = allowed_peers or PeerAllowlist.of()
         self._backlog = backlog
         self.limits = limits or Limits()
         self._port = port
@@ -85,7 +91,8 @@ class AgiServer:
         self._server: asyncio.Server | None = None
         self._deadlines = Deadlines(self.limits.sweep_interval)
         self._sweeper: asyncio.Task[None] | None = None
-        self._accepted = self._dropped = self._failed = 0
+        self._accepted = self._dropped = self._failed = self._refused = 0
+        self._refusals = RefusalLog(self._log, lambda: str(self.allowed_peers))
         for path, handler in (routes or {}).items():
             self.add_route(path, handler)
 
@@ -111,7 +118,7 @@ class AgiServer:
         return len(self._tasks)
 
     def status(self) -> ServerStatus:
-        return ServerStatus(len(self._tasks), self._accepted, self._dropped, self._failed)
+        return ServerStatus(len(self._tasks), self._accepted, self._dropped, self._failed, self._refused)
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, self.host, self._port, backlog=self._backlog,
@@ -122,6 +129,7 @@ class AgiServer:
     async def close(self) -> None:
         """Stop listening, cancel every session task and wait for them: nothing is left running."""
         self._closing = True
+        self._refusals.flush()
         if self._server is not None:
             self._server.close()
         tasks = list(self._tasks)
@@ -145,6 +153,12 @@ class AgiServer:
         await self.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        if not self.allowed_peers.allows(peer):
+            self._refused += 1
+            self._refusals.refused(peer)  # one line per peer per interval, with a count
+            writer.transport.abort()  # nothing read, nothing answered
+            return
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)

@@ -20,6 +20,7 @@ class CallInfo:
     caller: str | None     # digits and a leading + only; None when withheld or not a number
     uniqueid: str | None
     language: str | None   # the channel's language when the AGI started
+    channel: str | None = None  # agi_channel: the ledger follows this channel's emergency Dial()
 
 
 def caller_number(raw: str | None) -> str | None:
@@ -42,7 +43,7 @@ def _line(env: AgiEnvironment) -> str | None:
 
 
 def call_info(env: AgiEnvironment) -> CallInfo:
-    return CallInfo(_line(env), caller_number(env.callerid), env.uniqueid, env.language)
+    return CallInfo(_line(env), caller_number(env.callerid), env.uniqueid, env.language, env.channel)
 
 
 def call_started(linkedid: str | None, now: datetime, *, max_age: timedelta = timedelta(hours=2)) -> datetime:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ivr.frontend.callinfo import CallInfo
+from ivr.frontend.draft_spool import DraftDeferred
 from ivr.frontend.driver import Effect
 from ivr.frontend.intake import Intake
 from ivr.frontend.ports import IvrDeps, Linkage
@@ -82,11 +83,25 @@ def file_draft(deps: IvrDeps, call: CallInfo, call_id: str | None, intake: Intak
     for attempt in (full, fields):
         try:
             view = yield Effect(deps.tickets.create_draft, **attempt)
+        except DraftDeferred as exc:  # on disk, filed once the database answers: no number to give now
+            notes.append(f"ticket draft deferred: {exc}")
+            return None
         except Exception as exc:  # noqa: BLE001 - try the minimal draft, then report
             notes.append(f"ticket draft failed: {type(exc).__name__}: {exc}")
             continue
         return view.number
     return None
+
+
+def follow_linkage(deps: IvrDeps, channel: str | None, call_id: str | None, caller: str | None,
+                   ticket: str | None, linkage: Linkage, notes: list[str]) -> Generator[Any, Any, None]:
+    """Before the dialplan dials the emergency line, so the ledger sees that Dial() from its start."""
+    if deps.linkage_follow is None or not channel:
+        return
+    try:
+        yield Effect(deps.linkage_follow.follow, channel, call_id, caller, ticket, linkage)
+    except Exception as exc:  # noqa: BLE001 - routing the caller matters more than the ledger
+        notes.append(f"emergency linkage not followed: {type(exc).__name__}: {exc}")
 
 
 def log_linkage(deps: IvrDeps, ticket: str | None, linkage: Linkage, notes: list[str]) -> Generator[Any, Any, None]:

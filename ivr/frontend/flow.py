@@ -14,14 +14,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ivr.fastagi import ChannelHungUp, FastAgiError, GetFullVariable, SetVariable, StreamFile
+from ivr.fastagi import ChannelHungUp, FastAgiError, GetFullVariable, SayDigits, SetVariable, StreamFile
 from ivr.frontend.callinfo import CallInfo, call_started
-from ivr.frontend.drafting import Understanding, file_draft, log_linkage, understand
+from ivr.frontend.drafting import Understanding, file_draft, follow_linkage, log_linkage, understand
 from ivr.frontend.driver import Effect
 from ivr.frontend.intake import Intake, intake_path, record, transcribe
 from ivr.frontend.menu_flow import ask
 from ivr.frontend.menus import Menu, MenuAction
 from ivr.frontend.ports import IvrDeps, Linkage
+from ivr.frontend.status_line import status_line
 from queues.routing import Route, route_call
 
 
@@ -49,6 +50,7 @@ class _State:
     force_intake: bool = False
     hangup: bool = False
     emergency: tuple[str, str] | None = None  # (target, "按键2（菜单after-hours）")
+    status: bool = False  # the caller chose the 工单查询 status line
 
 
 def ivr_flow(call: CallInfo, deps: IvrDeps) -> Generator[Any, Any, IvrOutcome]:
@@ -68,31 +70,41 @@ def ivr_flow(call: CallInfo, deps: IvrDeps) -> Generator[Any, Any, IvrOutcome]:
     try:
         if s.set_channel_language and call.language != state.language:
             yield SetVariable("CHANNEL(language)", state.language)
-        yield from _front(deps, call, state, local, out)
+        if call.line in s.status_lines and deps.status_lookup is not None:
+            state.status = True  # a number of its own: straight to the status line
+        else:
+            yield from _front(deps, call, state, local, out)
+        if state.status:
+            heard = yield from status_line(deps.status_lookup, call.caller, out.notes)
+            out.notes.append(f"status line: ticket {heard.ticket or '-'}, then {heard.next} {heard.reason}".rstrip())
+            if heard.next == "agent":
+                state.agent_now = True
+            else:
+                state.hangup = True
     except ChannelHungUp:
         out.hung_up = True
         out.language, out.route = state.language, state.route
         return out
     out.language, out.route, out.agent_now = state.language, state.route, state.agent_now
     if state.hangup:
-        return (yield from _finish(deps, out, _variables(state, out, "hangup", position="")))
+        return (yield from _finish(deps, out, _variables(deps, state, out, "hangup", position="")))
     if state.emergency is not None:
         target, trigger = state.emergency
         out.linkage = Linkage(deps.clock(), target, trigger, "menu")
         out.ticket = yield from file_draft(deps, call, out.call_id, None, Understanding(), out.linkage, out.notes)
         yield from log_linkage(deps, out.ticket, out.linkage, out.notes)
-        return (yield from _emergency(deps, state, out))
+        return (yield from _emergency(deps, call, state, out))
     if state.route.action == "queue" and not state.agent_now and (
-            state.force_intake or (s.intake and (yield from _no_agent_free(deps, state.route.queue, out)))):
+            state.force_intake or (s.intake and (yield from _no_agent_free(deps, state.route, out)))):
         yield from _intake(deps, call, state, local, out)
         if out.hung_up:
             return (yield from _finish(deps, out, {"HOTLINE_TICKET": out.ticket or ""}))
         if out.linkage is not None:
-            return (yield from _emergency(deps, state, out))
+            return (yield from _emergency(deps, call, state, out))
     position = ""
     if state.route.action == "queue":
         position = yield from _position(deps, state.route.queue, started, out)
-    return (yield from _finish(deps, out, _variables(state, out, state.route.action, position)))
+    return (yield from _finish(deps, out, _variables(deps, state, out, state.route.action, position)))
 
 
 def _front(deps: IvrDeps, call: CallInfo, state: _State, local: datetime,
@@ -103,12 +115,18 @@ def _front(deps: IvrDeps, call: CallInfo, state: _State, local: datetime,
     line_menu = deps.menus.for_line(call.line, local.time())
     first_menu = language_menu or line_menu
     escape = "0" + (first_menu.digits.replace("0", "") if first_menu else "")
+    status_key = s.status_key if call.line in s.status_key_lines and deps.status_lookup is not None else None
+    if status_key is not None and status_key not in escape:
+        escape += status_key
     typed = None
     for prompt in (_announcement(deps, state.route), s.prompts.greeting):
         if prompt and typed is None:
             typed = (yield StreamFile(prompt, escape)).digit
     if typed == "0":
         state.agent_now = True
+        return
+    if typed is not None and typed == status_key:
+        state.status = True
         return
     if language_menu is not None:
         _, action = yield from ask(language_menu, typed)
@@ -182,15 +200,22 @@ def _apply(deps: IvrDeps, state: _State, digit: str | None, action: MenuAction, 
         state.route = route_call(line, local.time(), deps.settings.general_queue)
 
 
-def _no_agent_free(deps: IvrDeps, queue: str, out: IvrOutcome) -> Generator[Any, Any, bool]:
+def _no_agent_free(deps: IvrDeps, route: Route, out: IvrOutcome) -> Generator[Any, Any, bool]:
+    """No agent free in any queue the call reaches before it would wait: a 双号并行 caller whose
+    dedicated queue has nobody who could answer goes on to the pool at once, so its agents count."""
     if deps.live is None:
         return True
     try:
-        free = int((yield Effect(deps.live.available_agents, queue)))
+        if int((yield Effect(deps.live.available_agents, route.queue))) > 0:
+            return False
+        if not (route.overflow_queue and route.overflow_when_unstaffed):
+            return True
+        if (yield Effect(deps.live.accepts_callers, route.queue)):
+            return True
+        return int((yield Effect(deps.live.available_agents, route.overflow_queue))) <= 0
     except Exception as exc:  # noqa: BLE001 - no live data: treat as none free
         out.notes.append(f"live queue state unavailable: {type(exc).__name__}: {exc}")
         return True
-    return free <= 0
 
 
 def _intake(deps: IvrDeps, call: CallInfo, state: _State, local: datetime,
@@ -211,9 +236,27 @@ def _intake(deps: IvrDeps, call: CallInfo, state: _State, local: datetime,
     out.ticket = yield from file_draft(deps, call, out.call_id, intake, understanding, out.linkage, out.notes)
     if out.linkage is not None:
         yield from log_linkage(deps, out.ticket, out.linkage, out.notes)
+    elif out.ticket and not intake.hung_up and intake.outcome != "skipped":
+        yield from _say_ticket_number(deps, out)
 
 
-def _emergency(deps: IvrDeps, state: _State, out: IvrOutcome) -> Generator[Any, Any, IvrOutcome]:
+def _say_ticket_number(deps: IvrDeps, out: IvrOutcome) -> Generator[Any, Any, None]:
+    """您的工单编号是 + the 14 digits (SAY DIGITS, digits/<d> in the channel's language) + 请记录."""
+    p = deps.settings.prompts
+    if not p.ticket_number:
+        return
+    try:
+        yield StreamFile(p.ticket_number, "")
+        yield SayDigits(out.ticket, "")
+        if p.ticket_number_after:
+            yield StreamFile(p.ticket_number_after, "")
+    except ChannelHungUp:
+        out.hung_up = True
+
+
+def _emergency(deps: IvrDeps, call: CallInfo, state: _State, out: IvrOutcome) -> Generator[Any, Any, IvrOutcome]:
+    if out.linkage is not None:
+        yield from follow_linkage(deps, call.channel, out.call_id, call.caller, out.ticket, out.linkage, out.notes)
     prompt = deps.settings.prompts.emergency_transfer
     if prompt:
         try:
@@ -223,7 +266,7 @@ def _emergency(deps: IvrDeps, state: _State, out: IvrOutcome) -> Generator[Any, 
             return (yield from _finish(deps, out, {"HOTLINE_TICKET": out.ticket or ""}))
     state.route = Route("queue", deps.settings.general_queue, reason="紧急联动")
     out.route = state.route
-    variables = _variables(state, out, "emergency", position="")
+    variables = _variables(deps, state, out, "emergency", position="")
     variables["HOTLINE_EMERGENCY"] = out.linkage.target if out.linkage else ""
     variables["HOTLINE_ACTION"] = variables.pop("HOTLINE_ACTION")
     return (yield from _finish(deps, out, variables))
@@ -241,11 +284,15 @@ def _position(deps: IvrDeps, queue: str, started: datetime, out: IvrOutcome) -> 
     return str(max(0, ahead) + 1)
 
 
-def _variables(state: _State, out: IvrOutcome, action: str, position: str) -> dict[str, str]:
+def _variables(deps: IvrDeps, state: _State, out: IvrOutcome, action: str, position: str) -> dict[str, str]:
     variables = {"HOTLINE_LANG": state.language, "HOTLINE_TICKET": out.ticket or ""}
     route_vars = state.route.channel_variables()
     route_vars.pop("HOTLINE_ACTION")
     variables.update(route_vars)
+    last_queue = state.route.overflow_queue or state.route.queue
+    max_wait = deps.queue_waits(last_queue) if deps.queue_waits is not None and last_queue else None
+    if max_wait:  # an admin's 最长等待 for the queue the caller waits in last; else the dialplan's global
+        variables["HOTLINE_QUEUE_TIMEOUT"] = str(max_wait)
     variables.update(HOTLINE_QUEUE_POSITION=position, HOTLINE_EMERGENCY="", HOTLINE_ACTION=action)
     return variables
 

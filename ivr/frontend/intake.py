@@ -21,6 +21,7 @@ from ivr.frontend.menu_flow import ANY_KEY
 from ivr.frontend.ports import IvrDeps, Transcribing
 
 _GONE = (ChannelHungUp, ConnectionLost, CommandTimeout)
+SKIP_BELOW_SAMPLES = 8000   # RECORD FILE's endpos: about a second of 8 kHz audio
 _KEEPS_AUDIO = {RecordOutcome.TIMEOUT, RecordOutcome.SILENCE, RecordOutcome.DTMF, RecordOutcome.HANGUP}
 _TICKET_STATUS = {"done": "done", "empty": "done", "pending": "pending", "failed": "failed"}
 
@@ -84,6 +85,11 @@ def record(deps: IvrDeps, path: Path) -> Generator[Any, Any, Intake]:
             intake.audio_ref, intake.outcome, intake.hung_up = f"{path}.{s.record_format}", "lost", True
             return intake
         intake.outcome = result.outcome.value
+        if result.outcome is RecordOutcome.DTMF and (result.endpos or 0) < SKIP_BELOW_SAMPLES:
+            # a key straight after the beep (Asterisk: `200 result=35 (dtmf) endpos=0`, trace 29): the
+            # caller wants an agent, not 20 s of thanks and a ticket number for a request never said
+            intake.outcome = "skipped"
+            return intake
         if result.outcome in _KEEPS_AUDIO:
             intake.audio_ref = f"{path}.{s.record_format}"
         else:
@@ -105,6 +111,11 @@ def transcribe(deps: IvrDeps, intake: Intake) -> Generator[Any, Any, Intake]:
         return intake
     if deps.transcriber is None:
         intake.transcript_status = "pending"
+        return intake
+    if getattr(deps.transcriber, "saturated", False):
+        # never wait on speech: the caller goes on to the queue, the sweep transcribes the audio later
+        intake.transcript_status = "pending"
+        intake.notes.append("recognizers all busy: transcript left pending for the sweep")
         return intake
     try:
         transcript = yield Effect(transcribe_within, deps.transcriber, intake.audio_ref,

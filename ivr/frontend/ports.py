@@ -26,6 +26,8 @@ class LiveQueues(Protocol):
 
     def available_agents(self, queue: str) -> Awaitable[int] | int: ...
 
+    def accepts_callers(self, queue: str) -> Awaitable[bool] | bool: ...
+
     def callers_ahead(self, queue: str, since: datetime) -> Awaitable[int] | int: ...
 
 
@@ -77,6 +79,13 @@ class LinkageLog(Protocol):
     def record_linkage(self, ticket_number: str, linkage: Linkage) -> Awaitable[None] | None: ...
 
 
+class LinkageFollow(Protocol):
+    """The linkage ledger follows the dialplan's Dial() to the emergency line the IVR chose (its outcome)."""
+
+    def follow(self, channel: str, call_id: str | None, caller: str | None, ticket: str | None,
+               linkage: Linkage) -> Awaitable[None] | None: ...
+
+
 @dataclass(frozen=True)
 class IvrDeps:
     """Everything the `ivr` route needs, injected. `clock()` returns an aware datetime.
@@ -96,3 +105,6 @@ class IvrDeps:
     classifier: Classifying | None = None
     emergency: EmergencyDetecting | None = None
     linkage_log: LinkageLog | None = None
+    linkage_follow: LinkageFollow | None = None
+    queue_waits: Callable[[str], int | None] | None = None  # queue -> seconds before the callback list
+    status_lookup: Any = None  # ivr.frontend.status_line.StatusLookup: the 工单查询 status line

@@ -30,6 +30,8 @@ class Prompts:
     intake_thanks: str = "hotline/intake-thanks"          # 已记录，正在为您转接，您的排队位置已保留
     emergency_transfer: str = "hotline/emergency-transfer"  # 正在为您转接紧急救援
     goodbye: str = "hotline/goodbye"
+    ticket_number: str = "hotline/ticket-number"            # 您的工单编号是 (then SAY DIGITS), after intake
+    ticket_number_after: str = "hotline/ticket-number-after"  # 请记录，查询办理进度时需要用到
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,12 @@ class FrontEndSettings:
     emergency_targets: tuple[str, ...] = EMERGENCY_TARGETS
     timezone: str = "Asia/Shanghai"
     max_menu_steps: int = 12
+    # 工单查询 status line (issue 13.3), off by default on 12345 itself (GB/T 33358: a thin front end):
+    # on `status_key_lines` the greeting also takes `status_key`; `status_lines` are numbers of their own
+    # that go straight to it. A line is its number as dialed (HOTLINE_LINE).
+    status_key: str = "9"
+    status_key_lines: tuple[str, ...] = ()
+    status_lines: tuple[str, ...] = ()
     prompts: Prompts = field(default_factory=Prompts)
 
     def __post_init__(self) -> None:
@@ -74,6 +82,8 @@ class FrontEndSettings:
         problems += [f"prompts.{f.name}: {getattr(self.prompts, f.name)!r} is not a prompt name"
                      for f in fields(self.prompts)
                      if getattr(self.prompts, f.name) and not _PROMPT.fullmatch(getattr(self.prompts, f.name))]
+        if self.status_key not in tuple("123456789*#") or len(self.status_key) != 1:
+            problems.append("status_key: one key 1-9, * or # (0 is always the agent)")
         try:
             ZoneInfo(self.timezone)
         except (ValueError, ZoneInfoNotFoundError):
@@ -104,7 +114,7 @@ class FrontEndSettings:
         unknown = (set(section) - known) | {f"prompts.{k}" for k in set(prompts) - {f.name for f in fields(Prompts)}}
         if unknown:
             raise SettingsError(f"[ivr] unknown keys: {', '.join(sorted(unknown))}")
-        for key in ("languages", "emergency_targets"):
+        for key in ("languages", "emergency_targets", "status_key_lines", "status_lines"):
             if key in section:
                 section[key] = tuple(str(v) for v in section[key])
         return cls(**section, prompts=Prompts(**prompts))

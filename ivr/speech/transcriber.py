@@ -128,6 +128,11 @@ class Transcriber:
     def available(self) -> bool:
         return self._pool is not None
 
+    @property
+    def saturated(self) -> bool:
+        """Every recognizer is decoding or promised: a new transcript would wait in line for one."""
+        return self._pool is not None and self._in_flight >= self._pool.size
+
     async def transcribe(self, audio: str | os.PathLike[str] | bytes, sample_rate: int = 8000,
                          grammar: Sequence[str] | None = None) -> Transcript:
         """Transcribe a WAV path or raw 16-bit mono PCM; bad audio or grammar raises a SpeechError."""

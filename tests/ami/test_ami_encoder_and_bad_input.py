@@ -75,7 +75,7 @@ def test_given_oversize_unterminated_message_then_error_and_resync_at_next_blank
     assert reader.feed(b"y" * 600) == []
     assert isinstance(reader.errors[-1], AmiMessageTooLarge)
     assert reader.errors[-1].error_id == "ami.protocol.too_large"
-    assert reader.buffered < 4
+    assert reader.buffered < 16  # only enough to see a blank line or message start split across reads
     assert reader.feed(b"z" * 5000) == []
     msgs = reader.feed(b"zz\r\n\r\nEvent: Next\r\nA: 1\r\n\r\n")
     assert [m.event for m in msgs] == ["Next"] and reader.error_count == 1
@@ -113,3 +113,22 @@ def test_given_every_declared_list_action_then_it_names_its_complete_event():
     assert all(s.complete_event == s.name + "Complete" for s in lists)
     assert spec_for("queuestatus").complete_event == "QueueStatusComplete"
     assert spec_for("NoSuchAction").shape == "single"
+
+
+GOOD = b"Event: QueueMemberAdded\r\nQueue: hotline-general\r\nInterface: PJSIP/8001\r\n\r\n"
+FLOOD = b"Event: Flood\r\nData: " + b"x" * 2000 + b"\r\n"  # never gets its blank line
+
+
+@pytest.mark.parametrize("chunks", [
+    [FLOOD, GOOD],                              # the valid event in the next read
+    [FLOOD + GOOD],                             # both in one read
+    [FLOOD[:1500], FLOOD[1500:] + GOOD[:5], GOOD[5:]],  # the message start split across reads
+    [FLOOD[:1500], FLOOD[1500:], GOOD],         # skipping already when the event comes
+])
+def test_given_an_oversized_unterminated_block_then_the_next_valid_event_is_not_swallowed(chunks):
+    """Issue 11.7: the reader used to skip to the next blank line, i.e. the end of the good event."""
+    reader = AmiReader(max_message_size=1000)
+    msgs = [m for chunk in chunks for m in reader.feed(chunk)]
+    assert [(m.event, m["Interface"]) for m in msgs] == [("QueueMemberAdded", "PJSIP/8001")]
+    assert reader.error_count == 1 and isinstance(reader.errors[-1], AmiMessageTooLarge)
+    assert [m.event for m in reader.feed(b"Event: Next\r\n\r\n")] == ["Next"]

@@ -30,7 +30,7 @@ def snapshot(msgs: list) -> list:
 
 
 def test_given_all_traces_then_every_ami_connection_is_covered():
-    assert len(STREAMS) == 27  # 23 shared + 14/15 (busy, no-answer Dial) and 16 (restart, 2 sessions) captured here
+    assert len(STREAMS) == 41  # 23 shared + 14/15 (busy, no-answer Dial), 16 (restart, 2 sessions), 17-30 captured here
 
 
 @pytest.mark.parametrize("path", STREAMS, ids=lambda p: p.name.split(".from")[0])

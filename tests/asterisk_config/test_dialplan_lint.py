@@ -105,3 +105,59 @@ def test_a_hostile_agi_address_is_refused_by_the_config_and_by_the_renderer():
             load_config(None, {}, {"agi": {"advertise_url": bad}})
         with pytest.raises(ValueError):
             render([LineInfo("12345", "政务服务便民热线", MergeMode.HUB)], agi_url=bad)
+
+
+def _readme_section(title: str) -> str:
+    text = (CONFIG_DIR / "README.md").read_text(encoding="utf-8")
+    return text.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_names_every_module_the_dialplan_and_a_real_asterisk_needed(tmp_path):
+    """asterisklint's list plus what a real Asterisk 22.10.1 showed was missing otherwise: func_channel
+    (CHANNEL(language) over AGI), res_musiconhold (hold music), res_timing_timerfd (bridge_softmix and
+    music on hold open a timer), bridge_softmix (ConfBridge)."""
+    needed = {line.split()[-1] for line in _lint(_install(tmp_path, _demo_lines()), "modules-show").stdout.splitlines()
+              if line.startswith("load => ")}
+    needed = {name.removesuffix(".so") for name in needed}
+    assert {"app_dial", "app_queue", "res_agi"} <= needed
+    modules = _readme_section("Modules")
+    missing = sorted(m for m in needed | {"func_channel", "res_musiconhold", "res_timing_timerfd", "bridge_softmix"}
+                     if m not in modules)
+    assert missing == []
+
+
+def test_every_shipped_file_is_in_the_readme_table_and_the_queues_hold_music_class_is_shipped():
+    """A fresh Asterisk has no music-on-hold class unless one is configured (res_musiconhold then
+    disables itself): the class the rendered queues name must come with the shipped files."""
+    from asterisk_standin.config_files import read_config, section_map
+
+    table = (CONFIG_DIR / "README.md").read_text(encoding="utf-8").split("## First install", 1)[0]
+    shipped = sorted(p.name for p in CONFIG_DIR.glob("*.conf*"))
+    assert [name for name in shipped if f"`{name}`" not in table] == []
+    rendered = render([LineInfo("12345", "政务服务便民热线", MergeMode.HUB)], load_config(None, {}).emergency.targets())
+    classes = {line.split("=", 1)[1].strip() for text in rendered.values() for line in text.splitlines()
+               if line.replace(" ", "").startswith("musicclass=")}
+    assert classes == {"default"}
+    moh = section_map(read_config(CONFIG_DIR / "musiconhold.conf"))
+    assert set(moh) >= classes
+
+
+def test_a_real_asterisk_applies_the_shipped_eventfilters_exactly():
+    """Trace 20 (real Asterisk 22.10.1, AMI user `hotline` from manager.conf.sample): only the named events
+    arrive and VarSet only for the contract's variables, so the advanced filter syntax is what Asterisk reads."""
+    import re
+
+    from hotline.ami.protocol import AmiReader
+
+    sample = (CONFIG_DIR / "manager.conf.sample").read_text(encoding="utf-8")
+    names = set(re.findall(r"^eventfilter\(action\(include\),name\((\w+)\)", sample, re.M))
+    (pattern,) = re.findall(r"^eventfilter\(action\(include\),name\(VarSet\).*?= (.+)$", sample, re.M)
+    raw = CONFIG_DIR.parent / "tests" / "fixtures" / "traces" / "raw"
+    messages = AmiReader().feed((raw / "20-ami-agi-queue-call-hotline-user.ami1.from_asterisk.bin").read_bytes())
+    events = [m for m in messages if m.get("Event")]
+    seen = {m.get("Event") for m in events}
+    assert {"QueueCallerJoin", "AgentConnect", "AgentComplete", "DialEnd", "Hangup", "VarSet"} <= seen
+    assert seen <= names
+    variables = {m.get("Variable") for m in events if m.get("Event") == "VarSet"}
+    assert {"AGISTATUS", "HOTLINE_ACTION", "__HOTLINE_LINE"} <= variables
+    assert all(re.search(pattern, v) for v in variables)

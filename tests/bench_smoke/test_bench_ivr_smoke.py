@@ -20,7 +20,7 @@ def test_given_quick_flag_when_bench_runs_then_engine_and_baseline_rows_for_both
     out = result.stdout
     rows = re.findall(r"^\s+20\s+(engine|baseline)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\S+\s+direct\s+\d+\s+12\.0", out, re.M)
     assert rows == ["engine", "baseline"], out
-    assert len(re.findall(r"^\s+intake\s+\d+\s+15\.0\s", out, re.M)) == 2, out  # same commands per intake call
+    assert len(re.findall(r"^\s+intake\s+\d+\s+18\.0\s", out, re.M)) == 2, out  # same commands per intake call
     assert re.search(r"N=20: calls/s [\d.]+x, CPU/call [\d.]+x", out), out
     assert "problems seen: none" in out, out
 

@@ -244,3 +244,16 @@ async def test_given_two_agents_mark_the_same_row_at_once_then_exactly_one_callb
     assert sorted(type(r).__name__ for r in results) == ["AlreadyHandled", "MissedCallView"]
     final = await call_log.get_missed(row.id)
     assert final.attempts == 1 and final.status is MissedStatus.CALLED_BACK
+
+
+async def test_given_a_caller_name_with_a_nul_byte_then_the_call_is_stored_cleaned_and_the_next_flows(call_log, clock):
+    """Issue 10.6: PostgreSQL refuses NUL in text; one such caller id must not block the call log."""
+    (call,) = finished("02b-ami-queue-caller-abandon", clock)
+    dirty = replace(call, caller_name="张\x00三\u2028\x1b[31m", line="12346\x00", ivr_vars={"LANG\x00": "zh\x00"})
+    await call_log.record(dirty)
+    view = await call_log.get_call(call.linkedid)
+    assert view.caller_name == "张三[31m" and view.line == "12346"
+    (row,) = await call_log.list_missed()
+    assert row.caller_name == "张三[31m"
+    (answered,) = finished("02a-ami-call-ivr-queue-answered", clock)
+    assert (await call_log.record(answered)).outcome is Outcome.ANSWERED

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -109,3 +110,51 @@ async def test_given_the_store_stays_down_when_closing_then_close_returns_and_st
 def test_given_a_zero_buffer_then_refused():
     with pytest.raises(ValueError):
         CallOutbox(FlakySink(), max_buffer=0)
+
+
+async def _crash(outbox: CallOutbox) -> None:
+    """kill -9: the writer stops where it is, nothing is flushed, the memory is gone."""
+    outbox._task.cancel()
+    await asyncio.gather(outbox._task, return_exceptions=True)
+
+
+async def test_given_the_database_is_down_when_the_engine_is_killed_then_the_next_start_stores_every_call(tmp_path):
+    """Issue 10.1: the outbox survives a crash: the records are on disk until the call log has them."""
+    from calls.spool import DiskSpool
+
+    down = FlakySink(failures=10**6)
+    first = CallOutbox(down, sleep=Sleeps(), spool=DiskSpool(tmp_path / "outbox"))
+    first.start()
+    for n in range(5):
+        first.put(record(n))
+    async with asyncio.timeout(5):
+        while down.calls < 3:
+            await asyncio.sleep(0)
+    await _crash(first)
+    del first
+
+    up = FlakySink()
+    second = CallOutbox(up, sleep=Sleeps(), spool=DiskSpool(tmp_path / "outbox"))
+    second.start()
+    second.put(record(5))
+    async with asyncio.timeout(5):
+        await second.drained()
+    assert up.stored == [f"1795352725.{n}" for n in range(6)]   # the old ones first, in order
+    assert list((tmp_path / "outbox").glob("*.json")) == []
+    await second.close()
+
+
+async def test_given_a_record_the_database_refuses_for_good_then_it_is_a_dead_letter_on_disk_and_the_rest_flow(tmp_path):
+    from calls.spool import DiskSpool, from_json
+
+    sink = FlakySink(bad={"1795352725.1"})
+    outbox = CallOutbox(sink, sleep=Sleeps(), spool=DiskSpool(tmp_path / "outbox"))
+    outbox.start()
+    for n in range(3):
+        outbox.put(record(n))
+    async with asyncio.timeout(5):
+        await outbox.drained()
+    assert sink.stored == ["1795352725.0", "1795352725.2"] and outbox.dead_letters == 1
+    (letter,) = (tmp_path / "outbox" / "rejected").glob("*.json")
+    assert from_json(json.loads(letter.read_text(encoding="utf-8"))) == record(1)
+    await outbox.close()

@@ -204,3 +204,26 @@ def test_given_agentcomplete_without_channel_fields_then_talk_time_still_belongs
     replay(stream, clock, tracker)
     (call,) = done
     assert call.outcome is Outcome.ANSWERED and call.talk_seconds == 4
+
+
+def test_given_real_trace_17_when_the_agi_session_failed_but_the_dialplan_reached_119_then_one_emergency_record():
+    """Trace 17: a prompt was missing (AGISTATUS=FAILURE) yet the call went to 119 and 119 answered. The call
+    log must say so (not a missed call for the callback list), and the 119 Local leg adds no record."""
+    tracker, done = track("17-ami-agi-missing-prompt-119")
+    (call,) = done
+    assert call.outcome is Outcome.EMERGENCY
+    assert call.answered_interface == "Local/119@lab-emergency" and call.answered_at is not None
+    assert (call.caller_number, call.line, call.ticket_number) == ("13800138017", "12345", "20261203000001")
+    assert call.ivr_vars["HOTLINE_ACTION"] == "emergency" and call.ivr_vars["HOTLINE_EMERGENCY"] == "119"
+    assert tracker.calls == {} and tracker.not_hotline == 0
+
+
+def test_given_real_trace_20_when_only_the_events_manager_conf_sample_lets_through_arrive_then_the_call_is_logged():
+    """Trace 20: the same kind of queue call seen through the shipped `hotline` AMI user, whose eventfilter
+    drops Newexten, AGIExec*, DeviceStateChange and every VarSet outside the engine's contract."""
+    _, (call,) = track("20-ami-agi-queue-call-hotline-user")
+    assert call.outcome is Outcome.ANSWERED
+    assert (call.answered_interface, call.answered_member) == ("Local/8001@lab-agents", "lab8001")
+    assert (call.caller_number, call.line, call.first_queue, call.talk_seconds) == (
+        "13800138019", "12345", "hotline-general", 3)
+    assert call.ivr_vars["HOTLINE_ACTION"] == "queue"

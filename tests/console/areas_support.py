@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from hotline.ami.call_events import Hangup
 from hotline.ami.event_base import ChannelInfo
 from hotline.ami.queue_events import (AgentCalled, AgentComplete, AgentConnect, AgentRingNoAnswer, QueueCallerAbandon,
                                       QueueCallerJoin, QueueMemberAdded, QueueMemberPause)
@@ -49,6 +50,11 @@ def caller_join(linkedid: str, queue: str = "hotline-general", number: str = "13
 def caller_abandon(linkedid: str, queue: str = "hotline-general"):
     return QueueCallerAbandon("QueueCallerAbandon", SERVER, None, channel=channel(linkedid), queue=queue,
                               hold_time=40)
+
+
+def caller_hangup(linkedid: str):
+    """The caller's channel gone after QueueCallerAbandon: an abandon, not a queue timeout."""
+    return Hangup("Hangup", SERVER, None, channel=channel(linkedid), cause=16)
 
 
 def member(interface: str, name: str, queue: str = "hotline-general", *, paused: bool = False, reason: str = ""):

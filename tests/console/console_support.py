@@ -67,8 +67,12 @@ USERS = (  # username, display name, roles, phone
 
 
 async def seed_users(services: dict, users=USERS) -> None:
-    for username, display, roles, phone in users:
-        await services["accounts"].add_user(username, PASSWORD, roles, display, phone_interface=phone)
+    """(username, display, roles, phone[, department code]) rows; departments are created as needed."""
+    for username, display, roles, phone, *department in users:
+        if department and department[0] not in {d.code for d in await services["tickets"].list_departments()}:
+            await services["tickets"].add_department(department[0], department[0])
+        await services["accounts"].add_user(username, PASSWORD, roles, display, phone_interface=phone,
+                                            department_code=department[0] if department else None)
 
 
 class SharedClient(TestClient):
@@ -94,7 +98,7 @@ async def running_console(config, clock: MovableClock, *, telephony: bool = Fals
     await client.start_server()
     try:
         engine = app[ENGINE]
-        engine.services["accounts"] = AccountService(engine.sessions, hasher=FAST_HASHER)
+        engine.services["accounts"] = AccountService(engine.sessions, hasher=FAST_HASHER, clock=clock)
         await seed_users(engine.services, users)
         yield app, client
     finally:

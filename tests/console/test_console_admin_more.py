@@ -97,13 +97,13 @@ async def test_given_admin_when_adding_renaming_and_deactivating_a_department_th
     agent, agent_headers = await as_user("agent01")
     added = await (await admin.post("/admin/departments", headers=headers,
                                     json={"code": "sw-1", "name": "水务局"})).json()
-    assert {"code": "sw-1", "name": "水务局", "active": True} in added["departments"]
+    assert {"code": "sw-1", "name": "水务局", "active": True, "kind": "市直部门", "parent": ""} in added["departments"]
     renamed = await (await admin.post("/admin/departments/sw-1", headers=headers, json={"name": "市水务局"})).json()
-    assert {"code": "sw-1", "name": "市水务局", "active": True} in renamed["departments"]
+    assert {"code": "sw-1", "name": "市水务局", "active": True, "kind": "市直部门", "parent": ""} in renamed["departments"]
     offered = await (await agent.get("/agent/departments", headers=JSON)).text()
     assert "市水务局" in offered
-    off = await (await admin.post("/admin/departments/sw-1/active", headers=headers, json={"active": False})).json()
-    assert {"code": "sw-1", "name": "市水务局", "active": False} in off["departments"]
+    off = await (await admin.post("/admin/departments/sw-1/active", headers=headers, json={"active": False, "kind": "市直部门", "parent": ""})).json()
+    assert {"code": "sw-1", "name": "市水务局", "active": False, "kind": "市直部门", "parent": ""} in off["departments"]
     assert "市水务局" not in await (await agent.get("/agent/departments", headers=JSON)).text()
     # renaming an inactive department keeps it inactive
     await admin.post("/admin/departments/sw-1", headers=headers, json={"name": "水务集团"})
@@ -150,7 +150,7 @@ async def test_given_admin_when_adding_a_user_with_phone_then_the_user_logs_in_w
         "phone_interface": "PJSIP/8109", "password": NEW_PASSWORD})
     users = (await response.json())["users"]
     assert {"username": "agent09", "display_name": "坐席09", "roles": ["agent", "supervisor"],
-            "phone_interface": "PJSIP/8109", "active": True} in users
+            "phone_interface": "PJSIP/8109", "active": True, "department": ""} in users
     new, _ = await as_user("agent09", NEW_PASSWORD)
     state = await (await new.get("/agent/state", headers=JSON)).json()
     assert "PJSIP/8109" in json.dumps(state)
@@ -196,7 +196,7 @@ async def test_given_logged_in_agent_when_admin_disables_them_then_their_session
         u for u in (await off.json())["users"] if u["username"] == "temp01").items()
     assert (await _error(await temp.get("/agent/state", headers=JSON), 401))["id"] == "console.session.expired"
     assert (await login(temp, "temp01", NEW_PASSWORD)).headers.get("Location") in (None, "/login")
-    assert "temp01 disabled, 1 sessions ended" in [r.target for r in await mark.rows(20)]
+    assert "temp01 disabled: 1 sessions, 0 pages" in [r.target for r in await mark.rows(20)]
     await admin.post("/admin/users/temp01/active", headers=headers, json={"active": True})
     again, _ = await as_user("temp01", NEW_PASSWORD)
     assert (await again.get("/agent/state", headers=JSON)).status == 200
@@ -232,6 +232,8 @@ async def test_given_admin_when_changing_roles_phone_and_password_then_they_take
     ("/admin/users/nobody/password", {"password": NEW_PASSWORD}, 404, "用户不存在"),
     ("/admin/users/agent01/roles", {"roles": ["boss"]}, 400, "请至少选择一个角色"),
     ("/admin/users/agent01/phone", {"phone_interface": "no-slash"}, 400, "话机应为交换机设备名"),
+    ("/admin/users/agent01/phone", {}, 400, "请填写话机（如 PJSIP/8001）；解除绑定请提交空的话机"),
+    ("/admin/users/agent01/phone", {"phone": "PJSIP/8101", "phone_interface": None}, 400, "请填写话机"),
     ("/admin/users/agent01/active", {"active": 1}, 400, "启用标记格式错误"),
     ("/admin/users/agent01/password", {"password": "123"}, 400, "密码至少需要"),
     ("/admin/users/admin01/active", {"active": False}, 400, "不能停用自己的账号"),
@@ -245,6 +247,17 @@ async def test_given_bad_user_change_when_posting_then_refused_in_chinese(consol
     assert (await mark.rows(1))[0].result == "failed"
     agent01 = await app[ENGINE].services["accounts"].get_by_name("agent01")
     assert (agent01.roles, agent01.phone_interface, agent01.active) == ("agent", "PJSIP/8101", True)
+
+
+async def test_given_a_form_without_the_phone_field_when_posted_then_400_and_the_phone_stays(console):
+    app, as_user, mark = console
+    admin, headers = await as_user("admin01")
+    for body in ("", "display_name=x"):
+        response = await admin.post("/admin/users/agent01/phone", data=body,
+                                    headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+        assert (await _error(response, 400))["message"] == "请求格式错误"
+    agent01 = await app[ENGINE].services["accounts"].get_by_name("agent01")
+    assert agent01.phone_interface == "PJSIP/8101"
 
 
 async def test_given_admin_when_setting_pause_reasons_then_the_agent_desk_offers_them(console):
@@ -410,4 +423,4 @@ async def test_given_department_code_with_chinese_when_deactivating_by_its_page_
     link = "/admin/departments/" + quote("城管 二") + "/active"
     assert f'data-post="{link}"' in page
     response = await admin.post(link, headers=headers, json={"active": False})
-    assert {"code": "城管 二", "name": "城管二队", "active": False} in (await response.json())["departments"]
+    assert {"code": "城管 二", "name": "城管二队", "active": False, "kind": "市直部门", "parent": ""} in (await response.json())["departments"]

@@ -32,45 +32,85 @@ class Clock:
 
 # --- rate limiting ---------------------------------------------------------------------------
 
-def test_given_n_failures_for_a_username_when_trying_again_then_throttled_until_the_window_passes():
+def _fail(limiter: LoginLimiter, username: str, ip: str) -> None:
+    limiter.reserve(username, ip).failed()
+
+
+def test_given_n_failures_from_one_address_when_trying_again_then_the_delay_doubles_for_that_address_only():
     clock = Clock()
-    limiter = LoginLimiter(clock, LoginLimits(per_username=3, per_ip=100, window_seconds=600))
+    limits = LoginLimits(per_user_address=3, base_delay_seconds=30, max_delay_seconds=100, per_ip=100)
+    limiter = LoginLimiter(clock, limits)
     for _ in range(3):
-        limiter.check("agent01", "10.0.0.1")
-        limiter.failed("agent01", "10.0.0.1")
+        _fail(limiter, "agent01", "10.0.0.1")
     with pytest.raises(LoginThrottled) as caught:
-        limiter.check("AGENT01", "10.0.0.9")  # same account from elsewhere, any spelling
-    assert caught.value.retry_after == 600 and caught.value.error_id == "console.login.throttled"
-    limiter.check("agent02", "10.0.0.1")  # another account is not locked by it
-    clock.advance(599)
+        limiter.reserve("AGENT01", "10.0.0.1")  # any spelling of the name
+    assert caught.value.retry_after == 30 and caught.value.error_id == "console.login.throttled"
+    limiter.reserve("agent01", "10.0.0.9").succeeded()  # the same person elsewhere is not locked out by a stranger
+    limiter.reserve("agent02", "10.0.0.1").succeeded()  # nor another account
+    clock.advance(30)
+    _fail(limiter, "agent01", "10.0.0.1")  # one probe after the delay, wrong again: the delay doubles
+    with pytest.raises(LoginThrottled) as caught:
+        limiter.reserve("agent01", "10.0.0.1")
+    assert caught.value.retry_after == 60
+    clock.advance(60)
+    _fail(limiter, "agent01", "10.0.0.1")
+    with pytest.raises(LoginThrottled) as caught:
+        limiter.reserve("agent01", "10.0.0.1")
+    assert caught.value.retry_after == 100  # capped
+    clock.advance(100)
+    limiter.reserve("agent01", "10.0.0.1").succeeded()
+    limiter.reserve("agent01", "10.0.0.1").succeeded()  # a success starts the count again
+
+
+def test_given_40_parallel_attempts_when_reserved_before_any_settles_then_only_the_free_ones_pass():
+    limiter = LoginLimiter(Clock(), LoginLimits(per_user_address=5, per_ip=100))
+    passed, refused = [], 0
+    for _ in range(40):
+        try:
+            passed.append(limiter.reserve("agent01", "10.0.0.1"))
+        except LoginThrottled:
+            refused += 1
+    assert (len(passed), refused) == (5, 35)
+    for attempt in passed:
+        attempt.failed()
     with pytest.raises(LoginThrottled):
-        limiter.check("agent01", "10.0.0.1")
-    clock.advance(1)
-    limiter.check("agent01", "10.0.0.1")
+        limiter.reserve("agent01", "10.0.0.1")
+
+
+def test_given_a_busy_server_when_an_attempt_is_cancelled_then_it_does_not_count():
+    limiter = LoginLimiter(Clock(), LoginLimits(per_user_address=1, per_ip=100))
+    limiter.reserve("agent01", "ip").cancelled()
+    limiter.reserve("agent01", "ip").failed()
+    with pytest.raises(LoginThrottled):
+        limiter.reserve("agent01", "ip")
 
 
 def test_given_many_usernames_from_one_address_when_guessing_then_the_address_is_throttled():
-    limiter = LoginLimiter(Clock(), LoginLimits(per_username=100, per_ip=4, window_seconds=60))
+    limiter = LoginLimiter(Clock(), LoginLimits(per_user_address=100, per_ip=4, window_seconds=60))
     for n in range(4):
-        limiter.failed(f"user{n}", "10.0.0.7")
+        _fail(limiter, f"user{n}", "10.0.0.7")
     with pytest.raises(LoginThrottled):
-        limiter.check("someone-new", "10.0.0.7")
-    limiter.check("someone-new", "10.0.0.8")
+        limiter.reserve("someone-new", "10.0.0.7")
+    limiter.reserve("someone-new", "10.0.0.8")
 
 
-def test_given_a_success_when_the_user_failed_before_then_their_count_starts_again():
-    limiter = LoginLimiter(Clock(), LoginLimits(per_username=2, per_ip=100))
-    limiter.failed("agent01", "ip")
-    limiter.succeeded("agent01")
-    limiter.failed("agent01", "ip")
-    limiter.check("agent01", "ip")
+def test_given_a_locked_user_when_an_admin_unlocks_then_every_address_may_try_again():
+    limiter = LoginLimiter(Clock(), LoginLimits(per_user_address=2, per_ip=100))
+    for ip in ("10.0.0.1", "10.0.0.2"):
+        for _ in range(2):
+            _fail(limiter, "agent01", ip)
+    assert sorted((lock.username, lock.address) for lock in limiter.lockouts()) == [
+        ("agent01", "10.0.0.1"), ("agent01", "10.0.0.2")]
+    assert limiter.unlock("Agent01") == 2
+    assert limiter.lockouts() == []
+    limiter.reserve("agent01", "10.0.0.1").succeeded()
 
 
 def test_given_a_flood_of_distinct_names_when_failing_then_memory_stays_bounded():
     limiter = LoginLimiter(Clock(), LoginLimits(max_tracked=50))
     for n in range(1000):
-        limiter.failed(f"u{n}", f"10.0.{n // 250}.{n % 250}")
-    assert limiter.tracked() <= 50
+        _fail(limiter, f"u{n}", f"10.0.{n // 250}.{n % 250}")
+    assert limiter.tracked() <= 100  # 50 user+address pairs, 50 addresses
     limiter.reset()
     assert limiter.tracked() == 0
 
@@ -215,3 +255,22 @@ async def test_given_an_unknown_username_when_logging_in_then_a_hash_is_still_ch
     assert await accounts.authenticate("agent01", "wrong-password") is None
     assert (await accounts.authenticate("agent01", PASSWORD)).username == "agent01"
     assert hasher.verified == 3  # the same work whether or not the name exists
+
+
+async def test_given_sessions_when_asked_which_stand_then_idle_expired_and_disabled_ones_are_not(store):
+    sessions, accounts, clock, _ = store
+    store_idle = SessionStore(sessions._sessions, clock, key="k" * 32, max_age=3600, idle_timeout=600)  # noqa: SLF001
+    active = await accounts.add_user("agent01", PASSWORD, ["agent"])
+    other = await accounts.add_user("agent02", PASSWORD, ["agent"])
+    token_a, _ = await store_idle.create(active)
+    token_b, _ = await store_idle.create(active)
+    token_c, _ = await store_idle.create(other)
+    ids = {store_idle.session_id(t) for t in (token_a, token_b, token_c)}
+    assert await store_idle.alive(ids) == ids
+    clock.advance(500)
+    assert await store_idle.load(token_a) is not None  # a request: token_a is no longer idle
+    await accounts.set_active("agent02", False)
+    clock.advance(200)  # token_b has had no request for 700 s
+    assert await store_idle.alive(ids) == {store_idle.session_id(token_a)}
+    clock.advance(3600)
+    assert await store_idle.alive(ids) == set()  # past the absolute lifetime, active or not

@@ -39,7 +39,7 @@ class FixedTranscriber:
 def settings(asterisk_dir) -> ConsoleSettings:
     return ConsoleSettings(session_key="floor-browser-key-0123456789abcdef", session_max_age=1800,
                            poll_seconds=0.3, live_batch_seconds=0.05, live_tick_seconds=0.5,
-                           login_limits=LoginLimits(per_username=20, per_ip=200, window_seconds=600),
+                           login_limits=LoginLimits(per_user_address=20, per_ip=200, window_seconds=600),
                            chart_refresh_seconds=3600, asterisk_config_dir=asterisk_dir)
 
 
@@ -144,6 +144,14 @@ async def test_given_a_citizen_calling_when_the_agent_takes_it_then_pop_ticket_a
         await agent.get_by_test_id("pop-reveal").click()
         await expect(agent.get_by_test_id("pop-caller")).to_have_text("13800138021")
         await expect(agent.locator("#t-content")).to_have_value(SPOKEN)  # the draft's text, for the agent to edit
+        # 并单 (issue 12.9): the same citizen's earlier open ticket about the same thing is offered as a duplicate
+        tickets = app[ENGINE].services["tickets"]
+        earlier = await tickets.create_draft(caller="13800138021", content=SPOKEN)
+        await tickets.register(earlier.number, "agent02", request_type="report", content=SPOKEN)
+        await agent.locator("#t-content").fill(SPOKEN)
+        await expect(agent.get_by_test_id("t-duplicates")).to_be_visible()
+        await expect(agent.locator("#t-duplicates-list li")).to_have_count(1)
+        await expect(agent.locator("#t-duplicates-list li")).to_contain_text(earlier.number)
         await agent.get_by_test_id("t-type").select_option("投诉")
         await agent.locator("#t-category").fill("市政设施")
         await agent.get_by_test_id("t-register").click()
@@ -202,3 +210,47 @@ async def test_given_an_admin_when_adding_a_dual_number_line_then_the_stand_in_r
     async with asyncio.timeout(20):
         await outcome.done.wait()
     assert (outcome.queue, outcome.answered_by) == ("line-12399", "PJSIP/8201")
+
+
+async def test_given_stored_calls_when_the_supervisor_opens_the_wallboard_then_today_and_24_hours_are_shown(
+        hotline, browser):
+    """Issue 10.4: the figures the call log holds, per queue, today and over 24 hours (not reset by a restart)."""
+    from datetime import timedelta
+
+    from agent_console.context import CONSOLE
+    from agent_console.wallboard.hourly import local_midnight
+    from calls.models import CallRecord
+
+    app, base, standin, tmp = hotline
+    engine = app[ENGINE]
+    now = engine.clock()
+    calls = [("answered", "line-12377", 3, 1), ("answered", "line-12377", 20, 2), ("abandoned", "line-12377", 9, 3),
+             ("timeout", "line-12377", 60, 60 * 23), ("answered", "line-12377", 5, 60 * 30)]
+    async with engine.sessions() as session, session.begin():
+        for i, (outcome, queue, hold, minutes_ago) in enumerate(calls):
+            at = now - timedelta(minutes=minutes_ago)
+            session.add(CallRecord(server="browser", linkedid=f"b{i}", started_at=at, ended_at=at, outcome=outcome,
+                                   first_queue=queue, final_queue=queue, recorded_at=at, hold_seconds=hold,
+                                   ivr_vars={}))
+    await app[CONSOLE].wallboard.refresh()
+    context, lead = await new_page(browser)
+    try:
+        await ui_login(lead, base, "lead01", path="/wallboard")
+        await expect(lead).to_have_url(base + "/wallboard")
+        day = lead.locator('#stored-rows tr[data-queue="line-12377"][data-period="day"]')
+        await expect(day.locator(".n-offered")).to_have_text("4")        # the 30-hour-old call is out
+        await expect(day.locator(".n-answered")).to_have_text("2")
+        await expect(day.locator(".n-answered_15s")).to_have_text("1")
+        await expect(day.locator(".n-abandoned")).to_have_text("1")
+        await expect(day.locator(".n-timeout")).to_have_text("1")
+        await expect(day.locator(".n-longest_wait")).to_have_text("60")
+        await expect(day.locator(".p-connection_rate_pct")).to_have_text("50 %")
+        today = lead.locator('#stored-rows tr[data-queue="line-12377"][data-period="today"]')
+        midnight = local_midnight(now)
+        today_count = sum(1 for *_, minutes_ago in calls if now - timedelta(minutes=minutes_ago) >= midnight)
+        await expect(today.locator(".n-offered")).to_have_text(str(today_count))
+        await expect(lead.locator('#stored-rows tr[data-queue="center"][data-period="day"] td').first).to_have_text(
+            "全中心")
+        assert lead.dialogs == []
+    finally:
+        await context.close()

@@ -17,7 +17,7 @@ from console_support import (
 )
 
 SETTINGS = ConsoleSettings(session_key="http-test-key-0123456789abcdef", session_max_age=600,
-                           login_limits=LoginLimits(per_username=2, per_ip=100))
+                           login_limits=LoginLimits(per_user_address=2, per_ip=100))
 
 
 async def undeclared(request: web.Request) -> web.Response:
@@ -42,7 +42,7 @@ async def server(tmp_path_factory):
 async def console(server):
     """A fresh browser-like client (own cookies) on the module's console; rate limits forgotten."""
     app, shared = server
-    app[CONSOLE].limiter.reset()
+    await app[CONSOLE].limiter.reset()
     client = SharedClient(shared)
     yield app, client
     await client.close()

@@ -73,7 +73,7 @@ async def hotline(tmp_path_factory):
     subcenter.register(standin.pbx)
     settings = ConsoleSettings(session_key="linkage-browser-key-0123456789abcdef", session_max_age=1800,
                                poll_seconds=0.3, live_batch_seconds=0.05, live_tick_seconds=0.5,
-                               login_limits=LoginLimits(per_username=20, per_ip=200, window_seconds=600),
+                               login_limits=LoginLimits(per_user_address=20, per_ip=200, window_seconds=600),
                                chart_refresh_seconds=3600)
 
     def prepare(app):

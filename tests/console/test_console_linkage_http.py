@@ -185,3 +185,14 @@ async def test_given_an_agent_without_a_call_when_the_desk_posts_then_the_error_
     response = await agent.post(path, headers=headers, json=body)
     assert response.status == status
     assert (await response.json())["error"]["message"] == message
+
+
+async def test_given_an_emergency_call_the_ivr_routed_when_a_supervisor_opens_the_ledger_then_it_reads_as_the_ivrs(console):
+    app, as_user, _ = console
+    ivr = await open_entry(app, actor="ivr", agent_channel="", summary="按键2（菜单after-hours）",
+                           started_at=datetime.now(UTC) + timedelta(days=2))
+    lead, _ = await as_user("lead01")
+    html = await (await lead.get("/transfer/ledger/page")).text()
+    row = html[html.index(f'data-id="{ivr.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "语音导航转接" in row and '<td class="actor">语音导航</td>' in row and "按键2" in row

@@ -377,7 +377,7 @@ async def test_given_agent01s_plain_ticket_and_draft_when_agent02_reads_by_numbe
         response = await other.get(f"/tickets/{number}", headers=JSON)
         body = await response.text()
         assert (response.status, (await response.json())["error"]["message"]) == (
-            403, "无权访问该工单：仅承办该来电的坐席和班长可以查看或处理")
+            403, "无权访问该工单：仅承办该来电的坐席、班长和承办该工单的单位可以查看或处理")
         assert "咨询公积金" not in body and '"ticket"' not in body
         refused = await other.post(f"/agent/tickets/{number}/complete", headers=headers,
                                    json={"request_type": "咨询", "content": "改写"})

@@ -7,6 +7,7 @@ import pytest
 
 from asterisk_standin.people import Agent
 from asterisk_standin.standin import Standin
+from agent_console.context import CONSOLE
 from console_support import MovableClock, assert_no_stray_tasks, csrf_of, login, make_config, running_console
 from hotline.demo import prepare_asterisk_dir
 from hotline.engine import ENGINE
@@ -96,3 +97,50 @@ async def test_given_another_origin_when_opening_the_live_socket_then_refused(sw
                                                             "Sec-WebSocket-Version": "13",
                                                             "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **extra})
         assert response.status == 403
+
+
+async def test_given_an_agent_in_two_queues_when_logging_out_of_the_console_then_asterisk_rings_it_no_more(switched):
+    """Issue 10.3: the person is gone, so the phone leaves every queue (the IVR would otherwise count it free)."""
+    app, client, headers, standin = switched
+    floor = app[ENGINE].services["floor"]
+    assert (await client.post("/agent/queues/hotline-general/join", headers=headers)).status == 200
+    from asterisk_standin.queue_model import Queue
+
+    standin.pbx.queues.queues["line-12315"] = Queue("line-12315")  # a dedicated line's queue the console does not list
+    assert standin.pbx.queues.add_member("line-12315", "PJSIP/8101", name="坐席01") == "ok"
+    async with asyncio.timeout(5):
+        while floor.available_agents("line-12315") != 1 or floor.available_agents("hotline-general") != 1:
+            await asyncio.sleep(0.02)
+    response = await client.post("/logout", headers=headers, allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] == "/login"
+    assert all("PJSIP/8101" not in q.members for q in standin.pbx.queues.queues.values())
+    async with asyncio.timeout(5):
+        while floor.agents:
+            await asyncio.sleep(0.02)
+    assert floor.available_agents("hotline-general") == 0 and floor.available_agents("line-12315") == 0
+    rows = await app[CONSOLE].audit.recent(10, action="agent.queue_leave")
+    assert {r.target for r in rows} >= {"hotline-general logout", "line-12315 logout"}
+
+
+async def test_given_an_agent_in_a_queue_when_an_admin_disables_the_account_then_the_phone_leaves_the_queue(switched):
+    app, client, headers, standin = switched
+    floor = app[ENGINE].services["floor"]
+    assert (await client.post("/agent/queues/hotline-general/join", headers=headers)).status == 200
+    async with asyncio.timeout(5):
+        while floor.available_agents("hotline-general") != 1:
+            await asyncio.sleep(0.02)
+    await client.post("/logout", headers=headers, allow_redirects=False)
+    standin.pbx.queues.add_member("hotline-general", "PJSIP/8101", name="坐席01")  # signed in again from the phone
+    async with asyncio.timeout(5):
+        while floor.available_agents("hotline-general") != 1:
+            await asyncio.sleep(0.02)
+    await login(client, "boss")
+    admin = {**JSON, "X-CSRF-Token": await csrf_of(client, "/admin/users")}
+    response = await client.post("/admin/users/agent01/active", json={"active": False}, headers=admin)
+    assert response.status == 200
+    assert "PJSIP/8101" not in standin.pbx.queues.queues["hotline-general"].members
+    async with asyncio.timeout(5):
+        while floor.agents:
+            await asyncio.sleep(0.02)
+    rows = await app[CONSOLE].audit.recent(5, action="admin.user.active")
+    assert rows[0].target == "agent01 disabled: 0 sessions, 0 pages, left hotline-general"

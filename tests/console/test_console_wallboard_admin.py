@@ -12,7 +12,7 @@ import pytest_asyncio
 from agent_console.audit.service import ACCESS_FORBIDDEN, CSRF_REFUSED
 from agent_console.context import CONSOLE
 from agent_console.settings import ConsoleSettings
-from areas_support import AREA_USERS, AuditMark, reset_floor, caller_abandon, caller_join, member
+from areas_support import AREA_USERS, AuditMark, reset_floor, caller_abandon, caller_hangup, caller_join, member
 from calls.models import CallRecord
 from console_support import MovableClock, SharedClient, assert_no_stray_tasks, csrf_of, login, make_config, running_console
 from hotline.engine import ENGINE
@@ -80,6 +80,7 @@ async def test_given_callers_and_agents_when_the_supervisor_reads_the_board_then
     floor.handle(caller_join("c1"))
     floor.handle(caller_join("c2"))
     floor.handle(caller_abandon("c2"))
+    floor.handle(caller_hangup("c2"))
     lead, _ = await as_user("lead01")
     board = (await (await lead.get("/wallboard/state", headers=JSON)).json())["board"]
     assert (board["center"]["waiting"], board["center"]["service"]["missed"]) == (
@@ -163,8 +164,12 @@ async def test_given_roles_when_opening_the_wallboard_and_admin_pages_then_only_
 async def test_given_an_admin_when_adding_a_dual_number_line_then_saved_previewed_and_applied(console, asterisk_dir):
     app, as_user, clock, mark = console
     admin, headers = await as_user("admin01")
+    await app[ENGINE].services["tickets"].add_department("csj", "测试局")
+    page = await (await admin.get("/admin/lines")).text()
+    assert '<option value="测试局">测试局</option>' in page  # 主管部门 is chosen from the department list
     saved = await admin.post("/admin/lines", headers=headers, json={
-        "number": "12399", "name": "测试专线", "mode": "parallel", "queue": "line-12399", "overflow_after": "30"})
+        "number": "12399", "name": "测试专线", "mode": "parallel", "queue": "line-12399", "overflow_after": "30",
+        "department": "测试局"})
     assert saved.status == 200, await saved.text()
     line = await app[ENGINE].services["lines"].get("12399")
     assert (line.mode, line.queue, line.overflow_after) == (MergeMode.PARALLEL, "line-12399", 30)
@@ -191,13 +196,17 @@ BAD_LINE_FORMS = [  # form, start of the Chinese message
     ({"number": "12388", "name": "x", "mode": "parallel", "queue": "Line 1;[x]"}, "队列名只能用小写字母"),
     ({"number": "12388", "name": "x", "mode": "subcenter"}, "设分中心需要分中心队列或拨号串"),
     ({"number": "12388", "name": "x", "mode": "subcenter", "dial_target": "PJSIP/1\nexten"},
-     "分中心拨号串不能超过 128 个字符，且不能含控制字符"),
+     "分中心拨号串不能含换行符或控制字符"),
     ({"number": "12388", "name": "x", "mode": "subcenter", "dial_target": "PJSIP 95598"}, "分中心号码应为交换机拨号串"),
     ({"number": "12388", "name": "x", "mode": "absorbed", "hours": "9-5"}, "服务时间格式应为 HH:MM-HH:MM"),
     ({"number": "12388", "name": "x", "mode": "absorbed", "overflow_after": "999"}, "溢出等待应为 0–600 秒"),
-    ({"number": "12388", "name": "a\nb", "mode": "absorbed"}, "热线名称不能超过 64 个字符，且不能含控制字符"),
+    ({"number": "12388", "name": "a\nb", "mode": "absorbed"}, "热线名称不能含换行符或控制字符"),
+    *[({"number": "12388", "name": f"惠民热线{sep}exten => 9999,1,Dial(PJSIP/x)", "mode": "absorbed"},
+       "热线名称不能含换行符或控制字符（如 U+2028 行分隔符）") for sep in ("\u2028", "\u2029", "\u0085", "\r", "\x00")],
+    ({"number": "12388", "name": "惠" * 65, "mode": "absorbed"}, "热线名称不能超过 64 个字符"),
     ({"number": "12388", "name": "x", "mode": "absorbed", "enabled": "yes"}, "启用标记格式错误"),
     ({"number": ["12388"], "name": "x", "mode": "absorbed"}, "号码格式错误"),
+    ({"number": "12388", "name": "x", "mode": "absorbed", "department": "不存在的局"}, "主管部门“不存在的局”不在部门列表中"),
 ]
 
 
@@ -209,7 +218,7 @@ async def test_given_a_bad_line_form_when_saving_then_refused_in_chinese_and_not
         error = (await response.json())["error"]
         assert response.status == 400 and error["message"].startswith(message), (form, error)
     assert await app[ENGINE].services["lines"].get("12388") is None
-    rows = await mark.rows(20, action="admin.line_save")
+    rows = await mark.rows(len(BAD_LINE_FORMS) + 5, action="admin.line_save")
     assert len(rows) == len(BAD_LINE_FORMS) and {r.result for r in rows} == {"failed"}
 
 
@@ -235,3 +244,81 @@ async def test_given_no_asterisk_directory_when_previewing_or_applying_then_disa
     for method, path in (("GET", "/admin/lines/preview"), ("POST", "/admin/lines/apply")):
         response = await admin.request(method, path, headers=headers)
         assert (response.status, (await response.json())["error"]["id"]) == (409, "console.lines.no_directory")
+
+
+async def test_given_stored_calls_when_the_engine_restarts_then_today_and_24_hour_figures_are_unchanged(console):
+    """Issue 10.4: the figures come from the call log, not from the live floor's memory."""
+    from agent_console.wallboard.board import Wallboard
+
+    app, as_user, clock, mark = console
+    engine = app[ENGINE]
+    now = engine.clock()
+    stored = [("answered", "hotline-general", "hotline-general", 4), ("answered", "line-12315", "hotline-general", 61),
+              ("abandoned", "hotline-general", "hotline-general", 6), ("timeout", "hotline-general", "hotline-general", 60),
+              ("ivr_hangup", None, None, 0)]
+    async with engine.sessions() as session, session.begin():
+        for i, (outcome, first, final, hold) in enumerate(stored):
+            at = now - timedelta(minutes=i + 1)
+            answered = outcome == "answered"
+            session.add(CallRecord(server="restart", linkedid=f"r{i}", started_at=at, ended_at=at, outcome=outcome,
+                                   first_queue=first, final_queue=final, recorded_at=at, hold_seconds=hold,
+                                   answered_interface="PJSIP/8101" if answered else None,
+                                   talk_seconds=40 + 20 * i if answered else None, ivr_vars={}))
+    engine.services["floor"].handle(member("PJSIP/8101", "坐席01"))
+    await app[CONSOLE].wallboard.refresh()
+    lead, _ = await as_user("lead01")
+    board = (await (await lead.get("/wallboard/state", headers=JSON)).json())["board"]
+    rows = {row["queue"]: row for row in board["stored"]}
+    assert rows[""]["label"] == "全中心"
+    pool = rows["hotline-general"]["day"]
+    assert (pool["offered"], pool["answered"], pool["answered_15s"], pool["abandoned"], pool["timeout"]) == (4, 2, 1, 1, 1)
+    assert (pool["average_wait"], pool["longest_wait"]) == (32.5, 61)
+    assert rows["line-12315"]["day"]["overflowed"] == 1 and rows["line-12315"]["day"]["abandoned"] == 0
+    assert board["center"]["service"]["offered"] == 0      # the live floor knows nothing of these calls
+    (agent,) = board["agents"]
+    assert agent["answered"] == 0                           # no AgentConnect seen since the (re)start
+    from agent_console.wallboard.hourly import local_midnight
+
+    talks = [40 + 20 * i for i, (outcome, *_) in enumerate(stored)
+             if outcome == "answered" and now - timedelta(minutes=i + 1) >= local_midnight(now)]
+    assert agent["today"] == {"answered": len(talks), "talk_seconds": sum(talks),        # the call log's
+                              "average_talk": round(sum(talks) / len(talks), 1) if talks else None}
+
+    # an engine restart: a wallboard with empty memory reads the same figures back
+    fresh = Wallboard(engine.services, engine.sessions, engine.clock, lambda: None)
+    await fresh.refresh()
+    assert fresh.view()["stored"] == board["stored"]
+
+
+async def test_given_stored_agent_lines_when_the_agent_and_the_supervisor_open_their_pages_then_the_figures_show(console):
+    """Issue 10.4: per-agent figures from the stored queue_log lines, on the desk (the agent's own) and the wallboard."""
+    from queuelog import parse_lines
+    from queuelog.agent_store import AgentLineStore
+
+    app, as_user, clock, mark = console
+    now = int(app[ENGINE].clock().timestamp())
+    t = now - 600
+    lines = [f"{t}|MANAGER|hotline-general|坐席01|ADDMEMBER|", f"{t + 5}|c.1|hotline-general|坐席01|RINGNOANSWER|15000",
+             f"{t + 20}|c.1|hotline-general|坐席01|CONNECT|20|a.1|5",
+             f"{t + 140}|c.1|hotline-general|坐席01|COMPLETEAGENT|20|120|1",
+             f"{t + 140}|NONE|hotline-general|坐席01|PAUSE|话后处理", f"{t + 170}|NONE|hotline-general|坐席01|UNPAUSE|",
+             f"{t + 200}|NONE|hotline-general|坐席01|PAUSE|培训", f"{t + 260}|NONE|hotline-general|坐席01|UNPAUSE|",
+             f"{t + 300}|MANAGER|hotline-general|坐席01|REMOVEMEMBER|"]
+    await AgentLineStore(app[ENGINE].sessions).save("standin:q", parse_lines(lines).records)
+    await app[CONSOLE].wallboard.refresh()
+
+    agent, _ = await as_user("agent01")
+    state = (await (await agent.get("/agent/state", headers=JSON)).json())["state"]["figures"]["today"]
+    assert (state["answered"], state["ring_no_answer"], state["talk_seconds"], state["average_handling"]) == (1, 1, 120, 150.0)
+    assert [(p["reason"], p["seconds"]) for p in state["pauses"]] == [("话后处理", 30), ("培训", 60)]
+    assert not state["logged_in"] and state["last_logout_at"]
+    page = await (await agent.get("/agent")).text()
+    assert "我的今日与 24 小时统计" in page and "平均处理时长(秒)" in page and "今日示忙记录" in page
+    assert '<td class="f-average_handling" data-period="today">150.0</td>' in page and "<td>培训</td><td>60</td>" in page
+
+    lead, _ = await as_user("lead01")
+    board = (await (await lead.get("/wallboard/state", headers=JSON)).json())["board"]
+    (row,) = [a for a in board["agent_figures"] if a["name"] == "坐席01"]
+    assert row["day"]["answered"] == 1 and row["today"]["pause_count"] == 2
+    wall = await (await lead.get("/wallboard")).text()
+    assert "坐席今日与 24 小时统计" in wall and 'data-agent="坐席01" data-period="today"' in wall

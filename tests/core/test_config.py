@@ -88,3 +88,40 @@ def test_the_example_file_in_the_repo_is_valid():
 
     config = load_config(Path(__file__).parents[2] / "hotline.example.toml", {})
     assert config.engine.mode == "development"
+
+
+def test_given_console_security_keys_when_loaded_then_validated_and_proxies_split_from_the_environment():
+    config = load_config(None, {"HOTLINE_CONSOLE__TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
+                                "HOTLINE_CONSOLE__SESSION_IDLE_TIMEOUT": "900"})
+    assert config.console.trusted_proxies == ["127.0.0.1", "10.0.0.0/8"]
+    assert config.console.session_idle_timeout == 900
+    assert config.console.password_policy.min_length == 10 and config.console.login_free_attempts == 5
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, {}, {"console": {"trusted_proxies": ["proxy.internal"], "session_idle_timeout": 10,
+                                           "password_policy": {"min_classes": 5},
+                                           "login_base_delay": 60, "login_max_delay": 30}})
+    message = str(caught.value)
+    assert "console.trusted_proxies" in message and "'proxy.internal' is not an IP address or network" in message
+    assert "console.session_idle_timeout = 10" in message
+    assert "console.password_policy.min_classes = 5" in message
+    with pytest.raises(ConfigError, match="login_max_delay must be at least login_base_delay"):
+        load_config(None, {}, {"console": {"login_base_delay": 60, "login_max_delay": 30}})
+
+
+def test_given_no_agi_allowlist_then_only_loopback_and_env_or_file_widen_it(tmp_path):
+    assert load_config(None, {}).agi.peer_allowlist().allows(("127.0.0.1", 1))
+    assert not load_config(None, {}).agi.peer_allowlist().allows(("10.0.0.5", 1))
+    config = load_config(None, {"HOTLINE_AGI__ALLOWED_PEERS": "10.0.0.5, 10.0.1.0/24"})
+    assert config.agi.allowed_peers == ["10.0.0.5", "10.0.1.0/24"]
+    assert config.agi.peer_allowlist().allows(("10.0.1.9", 1)) and not config.agi.peer_allowlist().allows(("127.0.0.1", 1))
+
+
+@pytest.mark.parametrize("peers", [["pbx1.local"], ["10.0.0.5/8"], []])
+def test_given_a_bad_agi_allowlist_then_the_key_and_entry_are_named(tmp_path, peers):
+    path = tmp_path / "h.toml"
+    path.write_text(f"[agi]\nallowed_peers = {peers!r}\n".replace("'", '"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, {})
+    assert "agi.allowed_peers" in str(err.value)
+    if peers:
+        assert repr(peers[0]) in str(err.value)

@@ -58,3 +58,52 @@ def test_upgrade_is_idempotent(fresh_database_url):
     upgrade(fresh_database_url)
     upgrade(fresh_database_url)
     assert _run(_scalar(fresh_database_url, "SELECT version_num FROM alembic_version")) == head_revision()
+
+
+def test_upgrading_to_the_day_figures_backfills_them_from_the_stored_history(fresh_database_url):
+    """0024: tickets written before the per-day figures existed are counted by the upgrade itself."""
+    from datetime import UTC, datetime, timedelta
+
+    from tickets import DeadlineRules, TicketService, WorkCalendar
+
+    upgrade(fresh_database_url)
+    clock = [datetime(2026, 11, 30, 15, 58, tzinfo=UTC)]   # 23:58 in Shanghai
+
+    async def seed() -> None:
+        from hotline.db import make_sessionmaker
+        engine = make_engine(fresh_database_url)
+        try:
+            tickets = TicketService(make_sessionmaker(engine), lambda: clock[0], WorkCalendar.shipped(),
+                                    DeadlineRules.defaults())
+            await tickets.add_department("scjgj", "市场监督管理局")
+            for i in range(3):
+                draft = await tickets.create_draft(caller="13800138000", channel=("phone", "web")[i % 2])
+                await tickets.register(draft.number, "agent01", request_type="complaint", content="诉求",
+                                       category="城市管理/噪音")
+                clock[0] += timedelta(minutes=1)
+                await tickets.dispatch(draft.number, "scjgj", [], "agent01")
+                clock[0] += timedelta(minutes=1)
+                await tickets.accept(draft.number, "scjgj", "dept01")
+                await tickets.reply(draft.number, "答复", "dept01", dept="scjgj", contact="电话")
+        finally:
+            await engine.dispose()
+
+    _run(seed())
+    figures = "SELECT day, dept, channel, registered, dispatched, accepted, replied FROM ticket_day_figures " \
+              "ORDER BY day, dept, channel"
+    hot = "SELECT day, category, district, channel, tickets FROM ticket_day_hotspots ORDER BY day, channel"
+
+    async def rows(sql: str):
+        engine = make_engine(fresh_database_url)
+        try:
+            async with engine.connect() as conn:
+                return [tuple(str(v) for v in r) for r in (await conn.execute(text(sql))).all()]
+        finally:
+            await engine.dispose()
+
+    written = _run(rows(figures)), _run(rows(hot))
+    assert [sum(int(r[i]) for r in written[0]) for i in (3, 4, 5, 6)] == [3, 3, 3, 3]
+    assert {r[0] for r in written[0]} == {"2026-11-30", "2026-12-01"}        # across midnight in Shanghai
+    command.downgrade(alembic_config(fresh_database_url), "0020_partner_api")
+    upgrade(fresh_database_url)
+    assert (_run(rows(figures)), _run(rows(hot))) == written

@@ -78,11 +78,29 @@ async def test_dual_number_line_goes_to_its_dedicated_queue(tmp_path):
         assert (out.queue, out.answered_by) == ("line-12315", "PJSIP/8101")
 
 
-async def test_dual_number_line_with_no_dedicated_agent_goes_on_to_the_pool(tmp_path):
+async def test_dual_number_line_with_no_dedicated_agent_goes_on_to_the_pool_without_intake(tmp_path):
+    """Issue 9.5: the dedicated queue refuses callers (strict joinempty), so the pool's idle agent is
+    the one the caller reaches at once: no spoken intake."""
     async with running_hotline(tmp_path) as hotline:
+        log = AgiLog(hotline.pbx)
         hotline.add_agent("PJSIP/8001", "坐席01", queue="hotline-general", talk_time=1.0)
+        await _until(lambda: hotline.engine.services["floor"].available_agents("hotline-general") == 1)
         out = await hotline.finished(hotline.call(citizen("13800138003", "12315")))
         assert (out.queue, out.answered_by) == ("hotline-general", "PJSIP/8001")
+        assert not log.ran("RECORD FILE")
+
+
+async def test_dual_number_line_whose_dedicated_agent_is_paused_reaches_a_free_pool_agent_without_intake(tmp_path):
+    async with running_hotline(tmp_path) as hotline:
+        log = AgiLog(hotline.pbx)
+        hotline.add_agent("PJSIP/8101", "专席01", queue="line-12315", talk_time=1.0)
+        hotline.pbx.queues.pause_member("line-12315", "PJSIP/8101", True, "小休")
+        hotline.add_agent("PJSIP/8001", "坐席01", queue="hotline-general", talk_time=1.0)
+        floor = hotline.engine.services["floor"]
+        await _until(lambda: floor.available_agents("hotline-general") == 1 and not floor.accepts_callers("line-12315"))
+        out = await hotline.finished(hotline.call(citizen("13800138013", "12315")))
+        assert (out.queue, out.answered_by) == ("hotline-general", "PJSIP/8001")
+        assert not log.ran("RECORD FILE")
 
 
 async def test_dual_number_line_overflows_to_the_pool_after_its_wait(tmp_path):
@@ -95,10 +113,19 @@ async def test_dual_number_line_overflows_to_the_pool_after_its_wait(tmp_path):
         busy = hotline.call(citizen("13900000000", "12315"))
         await _until(lambda: busy.answered_by == "PJSIP/8101")
         hotline.add_agent("PJSIP/8001", "坐席01", queue="hotline-general", talk_time=1.0)
+        log = AgiLog(hotline.pbx)
         out = await hotline.finished(hotline.call(citizen("13800138004", "12315")))
         assert (out.queue, out.answered_by) == ("hotline-general", "PJSIP/8001")
-        figures = hotline.engine.services["floor"].service_level.figures("line-12315")
-        assert figures["offered"] == 2 and figures["abandoned"] == 1  # the overflow left the dedicated queue
+        assert log.ran("RECORD FILE")  # it waits in the dedicated queue first, so intake uses that wait
+        service = hotline.engine.services["floor"].service_level
+        figures = service.figures("line-12315")
+        # the overflow left the dedicated queue unanswered, but nobody abandoned it (docs/metrics.md)
+        assert (figures["offered"], figures["answered"], figures["overflowed"], figures["abandoned"]) == (2, 1, 1, 0)
+        assert service.figures("hotline-general")["answered"] == 1
+        center = service.figures(None)
+        assert (center["offered"], center["answered"], center["abandoned"], center["overflowed"]) == (2, 2, 0, 0)
+        # the overflowed call's wait counts both queues' hold times: at least the 4 s in the dedicated one
+        assert center["average_wait"] >= 2.0
 
 
 async def test_retired_number_announces_the_merge_then_reaches_the_pool(tmp_path):
@@ -150,6 +177,17 @@ class FixedTranscriber:
         return type("T", (), {"text": self.text, "status": "done"})()
 
 
+async def _ivr_ledger(hotline):
+    transfers = hotline.engine.services["transfers"]
+    async with asyncio.timeout(10):
+        while True:
+            await transfers.drain()
+            rows = [e for e in await transfers.ledger.list() if e.actor == "ivr"]
+            if rows and all(e.result for e in rows):
+                return rows
+            await asyncio.sleep(0.05)
+
+
 async def test_emergency_words_route_the_call_to_119_and_log_the_linkage(tmp_path):
     async with running_hotline(tmp_path, services={"transcriber": FixedTranscriber("我家楼下着火了，快来人")},
                                config={"recordings": {"directory": str(tmp_path / "rec")}}) as hotline:
@@ -160,9 +198,13 @@ async def test_emergency_words_route_the_call_to_119_and_log_the_linkage(tmp_pat
         await _recorded(hotline, out.linkedid)
         (ticket,) = await _tickets_of(hotline, "13800138009")
         assert ticket.urgency.value == "life_property"
+        (row,) = await _ivr_ledger(hotline)
+        assert (row.kind, row.target, row.mode, row.ticket, row.citizen_number, row.result) == (
+            "emergency", "119", "blind", ticket.number, "13800138009", "answered")
         history = await hotline.engine.services["tickets"].history(ticket.number)
-        (linkage,) = [e for e in history if e.action.value == "linkage"]
-        assert linkage.detail["target"] == "119" and linkage.detail["trigger"] == "着火"
+        linkages = [e.detail for e in history if e.action.value == "linkage"]
+        assert [(d["target"], d["trigger"], d["result"]) for d in linkages] == [("119", "着火", "routed"),
+                                                                               ("119", "着火", "answered")]
 
 
 async def test_busy_emergency_line_brings_the_caller_back_to_an_agent_first_in_line(tmp_path):
@@ -174,6 +216,8 @@ async def test_busy_emergency_line_brings_the_caller_back_to_an_agent_first_in_l
         hotline.pbx.queues.add_member("hotline-general", "PJSIP/8001", name="坐席01")
         await hotline.finished(out)
         assert out.answered_by == "PJSIP/8001"
+        (row,) = await _ivr_ledger(hotline)  # the 联动台账 says 120 never answered
+        assert (row.target, row.result, row.answered_at) == ("120", "no_answer", None)
 
 
 async def test_hangup_during_intake_still_leaves_a_ticket_draft_with_the_audio(tmp_path):
@@ -348,3 +392,44 @@ async def test_missing_prompts_do_not_discard_the_engines_119_decision(tmp_path)
         assert log.ran("STREAM FILE hotline/after-hours-menu")
         assert statuses and statuses[0] == "FAILURE"
         assert (fire.calls, pool.calls) == (1, 0)
+        (row,) = await _ivr_ledger(hotline)  # and the 联动台账 shows 119 answered (seen missing on a real Asterisk)
+        assert (row.target, row.result, row.summary) == ("119", "answered", "按键2（菜单after-hours）")
+
+
+async def test_a_stalled_database_never_holds_the_caller_and_what_they_said_is_filed_once_it_answers(tmp_path):
+    """Issue 10.7: the ticket store stops answering during intake; the caller still reaches the queue
+    within 2 s of speaking, and the draft with the transcript is filed when the database is back."""
+    async with running_hotline(tmp_path, services={"transcriber": FixedTranscriber("小区门口井盖丢了，很危险")}) as hotline:
+        tickets = hotline.engine.services["tickets"]
+        real_create = tickets.create_draft
+        back = asyncio.Event()
+
+        async def stalled(**fields):
+            await back.wait()  # a database that accepted the connection and then went silent
+            return await real_create(**fields)
+
+        tickets.create_draft = stalled
+        log = AgiLog(hotline.pbx)
+        seen = {}
+
+        def timing(event, headers) -> None:
+            fields = dict(headers)
+            if event == "AGIExecEnd" and "RECORD FILE" in fields.get("Command", ""):
+                seen["spoke"] = asyncio.get_running_loop().time()
+            elif event == "QueueCallerJoin":
+                seen.setdefault("queued", asyncio.get_running_loop().time())
+
+        hotline.pbx.add_listener(timing)
+        out = hotline.call(citizen("13800138051", "12345", script=[speak(_silence(tmp_path), 0.0)]))
+        await _until(lambda: out.queue == "hotline-general", timeout=20)
+        assert log.ran("RECORD FILE")
+        assert seen["queued"] - seen["spoke"] < 2.0
+        assert await _tickets_of(hotline, "13800138051") == []          # not filed yet: the database is silent
+        assert len(hotline.engine.services["draft_spool"]) == 1         # but on disk
+        back.set()
+        async with asyncio.timeout(15):
+            while not await _tickets_of(hotline, "13800138051"):
+                await asyncio.sleep(0.1)
+        (ticket,) = await _tickets_of(hotline, "13800138051")
+        assert ticket.transcript == "小区门口井盖丢了，很危险" and ticket.call_id == out.linkedid
+        assert len(hotline.engine.services["draft_spool"]) == 0

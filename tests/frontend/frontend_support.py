@@ -14,6 +14,7 @@ from ivr.fastagi import (
     RecordFile,
     RecordOutcome,
     RecordResult,
+    SayDigits,
     SetVariable,
     StreamFile,
     WaitForDigit,
@@ -56,6 +57,8 @@ class FakeChannel:
             return self._linkedid
         if isinstance(command, StreamFile):
             return PlaybackResult(None, 16000)
+        if isinstance(command, SayDigits):
+            return PlaybackResult(None, 0)
         if isinstance(command, WaitForDigit):
             return None
         if isinstance(command, RecordFile):
@@ -108,6 +111,7 @@ class FakeTranscriber:
         self.result = FakeTranscript(text, status or ("done" if text else "empty"))
         self.error = error
         self.paths: list[str] = []
+        self.saturated = False
 
     async def transcribe(self, audio: str, sample_rate: int = 8000) -> FakeTranscript:
         self.paths.append(audio)

@@ -38,9 +38,13 @@ async def test_given_no_agent_free_when_citizen_speaks_then_draft_with_transcrip
     assert channel.lines("RECORD FILE") == [
         f'RECORD FILE {tmp_path}/rec/20261122/1795352725.1 wav "0123456789*#" 60000 0 BEEP s=3\n']
     assert channel.lines("STREAM FILE")[1:] == ['STREAM FILE hotline/intake-invite "0123456789*#"\n',
-                                                'STREAM FILE hotline/intake-thanks ""\n']
+                                                'STREAM FILE hotline/intake-thanks ""\n',
+                                                'STREAM FILE hotline/ticket-number ""\n',
+                                                'STREAM FILE hotline/ticket-number-after ""\n']
     assert transcriber.paths == [_audio(tmp_path)]
     ticket = await ticket_service_any_db.get(out.ticket)
+    # the caller is told the new ticket's number, digit by digit, before going on to the queue
+    assert channel.lines("SAY DIGITS") == [f'SAY DIGITS {ticket.number} ""\n']
     assert ticket.transcript == "我要投诉楼下商铺晚上噪音太大"
     assert ticket.transcript_status is TranscriptStatus.DONE
     assert ticket.audio_ref == _audio(tmp_path)
@@ -59,6 +63,18 @@ async def test_given_no_speech_model_when_citizen_speaks_then_audio_kept_and_tra
     assert ticket.transcript_status is TranscriptStatus.PENDING and ticket.transcript is None
     assert ticket.audio_ref == _audio(tmp_path)
     assert out.variables["HOTLINE_ACTION"] == "queue"
+
+
+async def test_given_every_recognizer_busy_when_citizen_spoke_then_queued_at_once_and_transcript_pending(
+        tmp_path, ticket_service):
+    """Never wait on speech (issue 15.2): in a burst the caller is not put in line for a recognizer."""
+    transcriber = FakeTranscriber("不应被调用")
+    transcriber.saturated = True
+    deps = make_deps(tmp_path, tickets=ticket_service, live=FakeLive(free=0), transcriber=transcriber)
+    out = await drive(FakeChannel(), ivr_flow(call("12345"), deps))
+    ticket = await ticket_service.get(out.ticket)
+    assert transcriber.paths == [] and out.variables["HOTLINE_ACTION"] == "queue"
+    assert ticket.transcript_status is TranscriptStatus.PENDING and ticket.audio_ref == _audio(tmp_path)
 
 
 async def test_given_transcriber_reports_pending_when_model_missing_then_ticket_pending(tmp_path, ticket_service):
@@ -189,6 +205,25 @@ async def test_given_caller_skips_intake_with_a_key_then_empty_draft_and_queue(t
     assert not channel.lines("RECORD FILE") and transcriber.paths == []
     assert tickets.drafts[0]["audio_ref"] is None and tickets.drafts[0]["transcript_status"] == "none"
     assert out.intake.outcome == "skipped" and out.variables["HOTLINE_ACTION"] == "queue"
+    assert not channel.lines("SAY DIGITS")            # no ticket number for a request never said
+
+
+@pytest.mark.parametrize(("endpos", "skipped"), [(0, True), (7999, True), (8000, False)])
+async def test_given_a_key_straight_after_the_beep_then_the_caller_goes_on_at_once(tmp_path, endpos, skipped):
+    """Real Asterisk 22.10.1 (trace 29): `#` pressed as RECORD FILE starts answers `200 result=35 (dtmf)
+    endpos=0`; the caller then sat through 22 s of thanks and ticket number before queueing."""
+    tickets = FakeTickets()
+    deps = make_deps(tmp_path, tickets=tickets, live=FakeLive(free=0), transcriber=FakeTranscriber("路灯坏了"))
+    channel = FakeChannel().on("RECORD FILE", RecordResult(RecordOutcome.DTMF, endpos, "#"))
+    out = await drive(channel, ivr_flow(call("12345"), deps))
+    assert out.variables["HOTLINE_ACTION"] == "queue" and len(tickets.drafts) == 1   # the call is still on record
+    said = [line.split()[2] for line in channel.lines("STREAM FILE")]
+    if skipped:
+        assert out.intake.outcome == "skipped" and tickets.drafts[0]["audio_ref"] is None
+        assert "hotline/intake-thanks" not in said and not channel.lines("SAY DIGITS")
+    else:
+        assert out.intake.outcome == "dtmf" and tickets.drafts[0]["audio_ref"]
+        assert "hotline/intake-thanks" in said and channel.lines("SAY DIGITS")
 
 
 async def test_given_record_file_write_error_then_draft_without_audio(tmp_path):

@@ -46,3 +46,29 @@ async def test_lines_cli_renders_writes_and_reloads_the_switch(tmp_path):
         assert code == 0 and "(no changes)" in out
     finally:
         await standin.stop()
+
+
+async def test_lines_apply_with_a_refused_ami_login_writes_the_files_and_says_in_chinese_what_to_fix(tmp_path):
+    """On Asterisk 22 a wrong secret gets `Authentication failed` and a closed socket (trace 01): the
+    administrator must get the files, a Chinese cause and fix, exit code 4, and no traceback."""
+    asterisk = tmp_path / "asterisk"
+    asterisk.mkdir()
+    for conf in ASTERISK_CONFIG.glob("*.conf"):
+        (asterisk / conf.name).write_text(conf.read_text(encoding="utf-8"), encoding="utf-8")
+    write_manager_conf(asterisk, DEMO_AMI_SECRET)
+    standin = Standin(asterisk, time_scale=0.05, ami_port=0, auth_fail_delay=0.05)
+    port = await standin.start()
+    env = {**os.environ, "HOTLINE_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'h.db'}",
+           "HOTLINE_AMI__PORT": str(port), "HOTLINE_AMI__SECRET": "not-the-secret-in-manager-conf"}
+    try:
+        assert (await _hotline("db", "upgrade", env=env))[0] == 0
+        assert (await _hotline("lines", "import", env=env))[0] == 0
+        code, out = await _hotline("lines", "apply", "--dir", str(asterisk), env=env)
+    finally:
+        await standin.stop()
+    assert code == 4, out
+    assert "Traceback" not in out
+    assert "AMI 登录被拒绝" in out and "manager.conf" in out and "重新运行 hotline lines apply" in out
+    assert "[line-12315]" in (asterisk / "hotline-queues.conf").read_text(encoding="utf-8")
+    assert "exten => 12315,1" in (asterisk / "hotline-lines.conf").read_text(encoding="utf-8")
+    assert "line-12315" not in standin.pbx.queues.queues  # nothing was reloaded

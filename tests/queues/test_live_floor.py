@@ -48,14 +48,17 @@ def test_answered_call_is_counted_answered_and_leaves_no_caller_waiting():
     assert floor.service_level.figures(None)["answered"] == 1
 
 
-@pytest.mark.parametrize("trace", ["02b-ami-queue-caller-abandon", "02c-ami-queue-empty-timeout"])
-def test_abandon_and_queue_timeout_both_count_as_abandoned(trace):
+@pytest.mark.parametrize(("trace", "outcome"), [("02b-ami-queue-caller-abandon", "abandoned"),
+                                              ("02c-ami-queue-empty-timeout", "timeout")])
+def test_abandon_counts_as_abandoned_and_a_queue_timeout_as_timed_out(trace, outcome):
+    """Asterisk sends QueueCallerAbandon for both; a timeout is not an abandon (docs/metrics.md)."""
     clock = Clock()
     floor = LiveFloor(clock)
     replay(trace, clock, floor)
     assert floor.waiting() == []
     center = floor.service_level.figures(None)
-    assert (center["offered"], center["answered"], center["abandoned"]) == (1, 0, 1)
+    assert (center["offered"], center["answered"], center[outcome]) == (1, 0, 1)
+    assert center["abandoned"] + center["timeout"] == 1
     assert center["connection_rate_pct"] == 0.0 and "connection_rate_pct" in center["missed_targets"]
 
 
@@ -139,10 +142,41 @@ def test_callers_still_waiting_do_not_count_against_the_connection_rate():
     clock = Clock()
     sl = ServiceLevel(clock)
     for i in range(4):
-        sl.offered("hotline-general", f"call.{i}")
-    sl.answered("hotline-general", "call.0", 5)
+        sl.joined("hotline-general", f"call.{i}", f"call.{i}")
+    sl.left("call.0")
+    sl.answered("hotline-general", "call.0", 5, ("pbx1", "PJSIP/8001"))
     figures = sl.figures(None)
     assert figures["offered"] == 4 and figures["waiting_or_in_progress"] == 3
     assert figures["connection_rate_pct"] == 100.0 and figures["answered_15s_pct"] == 100.0
-    sl.abandoned("hotline-general", "call.1", 40)
+    sl.hangup("call.1", "call.1", gone=False)   # the caller hangs up while queued
+    sl.abandon_reported("call.1", 40)
     assert sl.figures(None)["connection_rate_pct"] == 50.0
+
+
+def _member_status(queue: str, status: int, paused: int = 0) -> bytes:
+    return (f"Event: QueueMemberStatus\r\nPrivilege: agent,all\r\nQueue: {queue}\r\nMemberName: 专席01\r\n"
+            "Interface: Local/agent10@lab-agents\r\nStateInterface: Local/agent10@lab-agents\r\nMembership: dynamic\r\n"
+            "Penalty: 0\r\nCallsTaken: 0\r\nLastCall: 0\r\nLastPause: 0\r\nLoginTime: 1795354991\r\nInCall: 0\r\n"
+            f"Status: {status}\r\nPaused: {paused}\r\nPausedReason: \r\nRinginuse: 0\r\nWrapuptime: 0\r\n\r\n").encode()
+
+
+def test_an_agent_whose_phone_is_in_use_outside_the_queue_is_not_free_but_still_lets_callers_join():
+    """ringinuse=no: Asterisk offers no caller to a member whose device is in use, so the IVR must not
+    count it free (a caller would otherwise skip intake and wait); strict joinempty still admits callers."""
+    floor = LiveFloor(Clock())
+    reader = AmiReader(source=Source("pbx1", 1))
+
+    def feed(data: bytes) -> None:
+        for m in reader.feed(data):
+            floor.handle(to_event(m))
+
+    feed(_member_status("line-12315", 1))
+    assert floor.available_agents("line-12315") == 1
+    feed(_member_status("line-12315", 2))
+    assert floor.available_agents("line-12315") == 0
+    assert floor.accepts_callers("line-12315")
+    assert [a.state for a in floor.agents.values()] == ["talking"]
+    feed(_member_status("line-12315", 1, paused=1))
+    assert not floor.accepts_callers("line-12315")
+    feed(_member_status("line-12315", 5))
+    assert not floor.accepts_callers("line-12315") and floor.available_agents("line-12315") == 0

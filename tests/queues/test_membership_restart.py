@@ -50,3 +50,43 @@ async def test_ami_reconnect_without_restart_adopts_asterisks_members_and_adds_n
             session.writer.close()
         await _until(lambda: hotline.standin.ami.sessions and membership.members("standin") == [], timeout=15)
         assert _members(hotline.pbx, "hotline-general") == {} and membership.readded == 0
+
+
+async def test_engine_that_logs_in_while_asterisk_still_boots_adds_its_agents_back_once_fully_booted(tmp_path):
+    """Trace 16: AMI answers before app_queue is loaded; a QueueAdd then is an unknown command."""
+    async with running_hotline(tmp_path) as hotline:
+        membership = hotline.engine.services["membership"]
+        hotline.add_agent("PJSIP/8001", "坐席01", queue="hotline-general", talk_time=1.0)
+        await _until(lambda: len(membership.members("standin")) == 1)
+
+        await hotline.standin.restart(boot_time=1.5)
+        await _until(lambda: hotline.standin.ami.sessions and any(s.authenticated for s in hotline.standin.ami.sessions))
+        assert _members(hotline.pbx, "hotline-general") == {}       # still booting: nothing added yet
+        await _until(lambda: "PJSIP/8001" in _members(hotline.pbx, "hotline-general"), timeout=15)
+        assert membership.restarts_seen == 1 and membership.readded == 1
+        await _until(lambda: hotline.engine.services["floor"].available_agents("hotline-general") == 1)
+
+
+async def test_a_disabled_agent_whose_queueremove_did_not_reach_asterisk_is_not_added_back_after_a_restart(tmp_path):
+    from agent_console.auth.revocation import Revoked, Revoker
+    from hotline.ami.errors import AmiNotConnected
+
+    class Unreachable:
+        async def send(self, name, fields=None):
+            raise AmiNotConnected(f"standin: not ready for {name}")
+
+    async with running_hotline(tmp_path) as hotline:
+        membership = hotline.engine.services["membership"]
+        hotline.add_agent("PJSIP/8001", "坐席01", queue="hotline-general", talk_time=1.0)
+        hotline.add_agent("PJSIP/8002", "坐席02", queue="hotline-general", talk_time=1.0)
+        await _until(lambda: len(membership.members("standin")) == 2)
+        done = Revoked()
+        await Revoker(None, None, {"standin": Unreachable()}, hotline.engine.services).remove_from_queues(
+            "PJSIP/8001", done)
+        assert (done.removed, done.failed) == ([], ["hotline-general"])  # said, and logged, not hidden
+        assert [m.interface for m in membership.members("standin")] == ["PJSIP/8002"]
+
+        await hotline.standin.restart()
+        await _until(lambda: set(hotline.pbx.queues.queues["hotline-general"].members) == {"PJSIP/8002"})
+        await asyncio.sleep(0.3)
+        assert set(hotline.pbx.queues.queues["hotline-general"].members) == {"PJSIP/8002"}

@@ -69,6 +69,26 @@ def test_hostile_names_cannot_inject_configuration():
         render([LineInfo("12315", "x", MergeMode.PARALLEL)])
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\r", "\x00"])
+async def test_given_a_name_with_a_line_separator_then_not_saved_and_never_a_line_of_its_own(tmp_path, separator):
+    """Issue 11.7: a name like "x<U+2028>exten => 9999,..." once gave the stand-in a working extension."""
+    from asterisk_standin.config_files import parse_config_text
+    from asterisk_standin.dialplan import find_extension, parse_dialplan
+
+    evil = LineInfo("12388", f"惠民热线{separator}exten => 9999,1,Dial(PJSIP/attacker)", MergeMode.ABSORBED)
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'lines.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    service = LineService(make_sessionmaker(engine))
+    with pytest.raises(RenderError, match="line separators"):
+        await service.save(evil)
+    assert await service.get("12388") is None
+    await engine.dispose()
+    text = render([evil])[LINES_FILE]  # a name stored before the check is rendered harmless
+    assert separator not in text and text.splitlines() == text.rstrip("\n").split("\n")
+    assert find_extension(parse_dialplan(parse_config_text(text)), "hotline-lines", "9999") is None
+
+
 def test_diff_previews_then_write_installs(tmp_path):
     files = render([PARALLEL])
     preview = diff(tmp_path, files)
@@ -117,5 +137,51 @@ async def test_line_lookups_are_cached_and_a_save_is_seen_at_once(tmp_path):
         await service.save(LineInfo("12315", "市场监管投诉举报热线", MergeMode.PARALLEL, queue="line-12315",
                                     overflow_after=90))
         assert (await service.get("12315")).overflow_after == 90  # own saves are seen at once
+    finally:
+        await engine.dispose()
+
+
+async def test_a_stalled_database_holds_one_lookup_for_the_reload_timeout_and_no_later_one(tmp_path):
+    """issue 10.7: a reload stuck on a stalled database (its cleanup stuck too, as asyncpg's is when
+    the socket forwards nothing) costs one call `reload_timeout`, then the last known lines serve."""
+    import asyncio
+    import time as clock
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'l.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        now = [0.0]
+        healthy = make_sessionmaker(engine)
+        stalled = asyncio.Event()
+
+        class Stuck:  # a session whose query and whose cleanup both wait on the stalled socket
+            async def __aenter__(self):
+                return self
+
+            async def scalars(self, *args):
+                await stalled.wait()
+                return []
+
+            async def __aexit__(self, *exc):
+                await asyncio.shield(stalled.wait())
+
+        service = LineService(lambda: Stuck() if not stalled.is_set() and now[0] > 0 else healthy(),
+                              ttl=5.0, reload_timeout=0.3, monotonic=lambda: now[0])
+        await service.import_csv()
+        assert (await service.get("12315")).queue == "line-12315"
+        now[0] = 6.0                                      # the cache expires while the database stalls
+        started = clock.perf_counter()
+        async with asyncio.timeout(2):
+            assert (await service.get("12315")).queue == "line-12315"
+        assert clock.perf_counter() - started < 1.0       # about reload_timeout, not the cleanup's wait
+        now[0] = 12.0                                     # the next expiry, the reload still stuck
+        started = clock.perf_counter()
+        assert (await service.get("12315")).queue == "line-12315"
+        assert clock.perf_counter() - started < 0.05      # served at once: nobody queues behind it
+        stalled.set()                                     # the database answers again
+        await asyncio.sleep(0.05)
+        now[0] = 18.0
+        assert (await service.get("12345")) is not None   # reloads work again
     finally:
         await engine.dispose()

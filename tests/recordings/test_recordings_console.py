@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 import pytest_asyncio
 
-from agent_console.audit.service import ACCESS_FORBIDDEN, VIEW_RECORDING
+from agent_console.audit.service import ACCESS_FORBIDDEN, SEARCH_CALLER_NUMBER, VIEW_RECORDING
 from agent_console.context import CONSOLE
 from recordings.context import RECORDINGS
 from recordings.models import State
@@ -84,6 +84,17 @@ async def test_given_a_supervisor_when_searching_by_agent_and_number_then_the_ca
     assert f'data-recording="{row.id}"' not in await other.text()
     by_date = await client.get("/recordings", params={"date_from": "2000-01-01", "date_to": "2000-01-02"})
     assert f'data-recording="{row.id}"' not in await by_date.text()
+
+
+async def test_given_a_supervisor_when_searching_by_a_full_caller_number_then_the_search_is_audited(supervisor):
+    app, client, row = supervisor
+    before = len(await _audit(app, SEARCH_CALLER_NUMBER, SUPERVISOR))
+    page = await client.get("/recordings", params={"number": "13800138000"})
+    assert page.status == 200 and f'data-recording="{row.id}"' in await page.text()
+    (newest, *older) = await _audit(app, SEARCH_CALLER_NUMBER, SUPERVISOR)
+    assert len(older) == before and newest.target == "recordings number=138****8000 found=1"
+    await client.get("/recordings", params={"agent": "8001"})  # no number asked: nothing to audit
+    assert len(await _audit(app, SEARCH_CALLER_NUMBER, SUPERVISOR)) == before + 1
 
 
 @pytest.mark.parametrize("query, message", [

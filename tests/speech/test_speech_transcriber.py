@@ -135,15 +135,18 @@ async def test_given_more_requests_than_pool_then_they_wait_and_all_complete(loa
     audio = [pcm_of(audio_dir / n) for n in ("a.wav", "b.wav", "silence.wav", "a.wav", "b.wav")]
     async with asyncio.timeout(60):
         jobs = [asyncio.create_task(transcriber.transcribe(pcm)) for pcm in audio]
+        assert not transcriber.saturated
         await asyncio.sleep(0)
         status = transcriber.status()
         assert status["pool"]["waiting"] == 3 and status["in_flight"] == 5
+        assert transcriber.saturated        # the IVR does not add a caller to this line (issue 15.2)
         results = await asyncio.gather(*jobs)
     assert [r.status for r in results] == [TranscriptStatus.DONE] * 2 + [TranscriptStatus.EMPTY] + \
         [TranscriptStatus.DONE] * 2
     assert [r.duration for r in results] == [len(pcm) / 16000 for pcm in audio]
     status = transcriber.status()
     assert status["pool"]["created"] == 2 and status["in_flight"] == 0 and status["pool"]["waiting"] == 0
+    assert not transcriber.saturated
     assert stray_tasks() == set()
 
 

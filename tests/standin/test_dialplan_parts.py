@@ -48,3 +48,12 @@ def test_given_request_bytes_then_first_duplicate_wins_and_long_line_discards_me
     out = p.feed(b"Action: Ping\r\nAction: CoreStatus\r\n\r\n" + b"X: " + b"Y" * 1100 + b"\r\nAction: Ping\r\n\r\n")
     assert out[0].action == "Ping"
     assert isinstance(out[1], LineTooLong) and len(out) == 2
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\r", "\x0b", "\x0c", "\x1c"])
+def test_given_a_comment_holding_a_unicode_line_break_then_no_extension_is_injected(separator):
+    """Asterisk ends a config line at \\n only: what follows such a character is still comment (issue 11.7)."""
+    text = f"[hotline-lines]\n; 12388 惠民热线{separator}exten => 9999,1,Dial(PJSIP/attacker)\nexten => 12388,1,NoOp()\r\n"
+    ctxs = parse_dialplan(parse_config_text(text))
+    assert find_extension(ctxs, "hotline-lines", "9999") is None
+    assert [s.app for s in find_extension(ctxs, "hotline-lines", "12388").steps.values()] == ["NoOp"]

@@ -199,3 +199,37 @@ async def test_given_the_console_names_no_ticket_when_the_agent_transfers_then_t
         await hotline.transfers.drain()
         assert any(e.action.value == "linkage" for e in await hotline.engine.services["tickets"].history(own))
     assert_no_stray_tasks()
+
+
+async def test_given_the_shipped_95598_sub_center_with_only_a_queue_when_transferring_blind_then_its_agent_answers(tmp_path):
+    """Issue 9.6: 95598 has a queue (subcenter-95598) and no dial string; the transfer reaches its seats."""
+    async with transfer_hotline(tmp_path) as hotline:
+        seat = hotline.add_phone("PJSIP/9501", "供电分中心01", queue="subcenter-95598", talk_time=600)
+        phone, out, call = await _connected(hotline, "13800138021")
+        headers = await login(hotline.client, "agent01")
+        listed = await (await hotline.client.get("/agent/subcenters", headers=headers)).json()
+        assert {"line": "95598", "name": "电力服务热线"} in [{k: s[k] for k in ("line", "name")} for s in listed["subcenters"]]
+        response = await hotline.client.post("/transfer/subcenter", headers=headers,
+                                             json={"line": "95598", "mode": "blind", "summary": "停电报修"})
+        assert response.status == 200, await response.text()
+        entry = await _entry(hotline, (await response.json())["transfer"]["id"], done=lambda e: e.result is not None)
+        assert (entry.kind, entry.target, entry.result) == ("subcenter", "95598", "answered")
+        assert seat.calls == 1 and out.channel in {c.name for c in hotline.pbx.channels.values()}
+        await until(lambda: hotline.transfers.calls.of(AGENT) is None)  # the 12345 agent is free again
+    assert_no_stray_tasks()
+
+
+async def test_given_the_95598_queue_when_transferring_attended_then_its_agent_joins_citizen_and_agent(tmp_path):
+    async with transfer_hotline(tmp_path) as hotline:
+        seat = hotline.add_phone("PJSIP/9501", "供电分中心01", queue="subcenter-95598", talk_time=600)
+        phone, out, call = await _connected(hotline, "13800138022")
+        headers = await login(hotline.client, "agent01")
+        response = await hotline.client.post("/transfer/subcenter", headers=headers,
+                                             json={"line": "95598", "mode": "attended"})
+        assert response.status == 200, await response.text()
+        entry = await _entry(hotline, (await response.json())["transfer"]["id"], done=lambda e: e.state == "conference",
+                             timeout=20.0)  # a loaded CI machine: Originate, queue and ConfBridge take their time
+        assert (entry.target, entry.mode) == ("95598", "attended") and seat.calls == 1
+        others = hotline.bridged_with(out.channel)  # 三方: the citizen hears the 12345 agent and the 95598 seat
+        assert call.agent_channel in others and any(name.startswith("Local/subcenter-95598@") for name in others), others
+    assert_no_stray_tasks()

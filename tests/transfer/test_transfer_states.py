@@ -219,3 +219,84 @@ def test_given_a_real_busy_or_unanswered_dial_when_a_blind_transfer_follows_it_t
     machine = TransferMachine(BLIND, citizen, "PJSIP/8001-00000002", state=State.DIALING)
     changes = feed_all(machine, events)
     assert [(c.after, c.detail) for c in changes] == [(state, status)]
+
+
+# --- trace 18 (real Asterisk 22.10.1): an answered emergency blind transfer --------------------------
+_CITIZEN_18 = "Local/citizen@lab-bridge-00000002;2"
+_AGENT_18 = "Local/8001@lab-agents-00000003;1"
+_TARGET_18 = "Local/119@lab-emergency-00000004;1"
+
+
+def _is_answer_varset(e) -> bool:
+    return (isinstance(e, ev.VarSet) and e.variable == "DIALSTATUS" and e.value == "ANSWER" and e.channel
+            and e.channel.channel == _CITIZEN_18)
+
+
+def _transfer_dial_outcome(events) -> tuple[int, int]:
+    """Indexes of the VarSet DIALSTATUS=ANSWER and the DialEnd of the Dial to 119 the transfer started."""
+    (end,) = [i for i, e in enumerate(events) if isinstance(e, ev.DialEnd) and e.dest and e.dest.channel == _TARGET_18]
+    (var,) = [i for i, e in enumerate(events[:end]) if _is_answer_varset(e)
+              and i > next(j for j, b in enumerate(events) if isinstance(b, ev.BlindTransfer))
+              and any(isinstance(b, ev.DialBegin) and b.dest and b.dest.channel == _TARGET_18 for b in events[:i])]
+    return var, end
+
+
+def _blind_18() -> TransferMachine:
+    return TransferMachine(BLIND, _CITIZEN_18, _AGENT_18)
+
+
+def test_the_real_trace_18_sets_dialstatus_answer_before_dialend_and_reports_the_old_dials_answer_first():
+    events = trace_events("18-ami-blindtransfer-emergency-answered")
+    var, end = _transfer_dial_outcome(events)
+    assert var < end
+    transfer = next(i for i, e in enumerate(events) if isinstance(e, ev.BlindTransfer))
+    stale = [i for i, e in enumerate(events[transfer:var], transfer) if _is_answer_varset(e)]
+    assert stale, "the citizen's previous Dial() reports ANSWER once the transfer pulled it out"
+
+
+@pytest.mark.parametrize("order", ["as recorded (VarSet first)", "DialEnd first", "no DialEnd", "no VarSet"])
+def test_given_trace_18_when_the_answered_dial_reports_in_either_order_then_the_transfer_is_answered_then_ended(order):
+    """The console's one-click 119 transfer on a real Asterisk: the ledger must say answered, never failed."""
+    events = trace_events("18-ami-blindtransfer-emergency-answered")
+    var, end = _transfer_dial_outcome(events)
+    if order == "DialEnd first":
+        events[var], events[end] = events[end], events[var]
+    elif order == "no DialEnd":
+        del events[end]
+    elif order == "no VarSet":
+        del events[var]
+    machine = _blind_18()
+    changes = feed_all(machine, events)
+    assert [(c.after, c.detail) for c in changes][:2] == [(State.DIALING, ""), (State.ANSWERED, "ANSWER")]
+    assert changes[-1].after is State.ENDED and machine.target_channel == _TARGET_18
+
+
+def test_given_trace_18_when_the_answer_comes_only_as_dialstatus_then_it_is_the_decision_not_the_stale_one():
+    """The first ANSWER after BlindTransfer belongs to the citizen's old Dial: taking it would call the
+    transfer answered before 119 even rang."""
+    events = trace_events("18-ami-blindtransfer-emergency-answered")
+    machine = _blind_18()
+    seen_begin = False
+    for event in events:
+        change = machine.feed(event)
+        if isinstance(event, ev.DialBegin) and event.dest and event.dest.channel == _TARGET_18:
+            seen_begin = True
+        if change is not None and change.after is State.ANSWERED:
+            assert seen_begin
+            break
+    else:
+        pytest.fail("never answered")
+
+
+def test_given_trace_17_when_the_ivr_sent_the_call_to_119_then_its_dial_is_answered_in_either_order():
+    """Trace 17: the dialplan's own emergency Dial after an AGI session that ended FAILURE."""
+    events = trace_events("17-ami-agi-missing-prompt-119")
+    citizen = "Local/12345@from-trunk-00000000;2"
+    assert [e.value for e in events if isinstance(e, ev.VarSet) and e.variable == "AGISTATUS"] == ["FAILURE"]
+    (end,) = [i for i, e in enumerate(events) if isinstance(e, ev.DialEnd) and e.channel and e.channel.channel == citizen]
+    (var,) = [i for i, e in enumerate(events[:end]) if isinstance(e, ev.VarSet) and e.variable == "DIALSTATUS"
+              and e.value == "ANSWER"]
+    for stream in (events, [*events[:var], events[end], *events[var + 1:end], events[var], *events[end + 1:]]):
+        machine = TransferMachine(BLIND, citizen, "PJSIP/8001-00000002", state=State.DIALING)
+        assert [c.after for c in feed_all(machine, stream)] == [State.ANSWERED, State.ENDED]
+        assert machine.target_channel == "Local/119@lab-emergency-00000001;1"

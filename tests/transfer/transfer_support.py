@@ -27,7 +27,7 @@ from hotline.testing import ENGINE_AGI, test_config
 from transfer.models import LedgerRow
 
 AGENT_PASSWORDS = {"agent01": "demo-agent-01", "agent02": "demo-agent-02", "banzhang": "demo-supervisor",
-                   "nophone": "demo-nophone-01"}
+                   "nophone": "demo-nophone-01", "admin": "demo-admin-123"}
 
 
 @dataclass

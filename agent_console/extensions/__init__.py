@@ -1,0 +1,1 @@
+"""延期审核 (/center/extensions): the center decides the departments' extension requests."""
