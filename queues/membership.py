@@ -96,8 +96,8 @@ class Membership:
         startup = f"{status.message.get('CoreStartupDate', '')} {status.message.get('CoreStartupTime', '')}"
         before = self._startup.get(server)
         if before is not None and before != startup:
-            await self._readd(session, server, deadline)
             self.restarts_seen += 1
+            await self._readd(session, server, deadline)
         else:
             await self._adopt(session, server)
         self._startup[server] = startup  # only now: a failed re-add is tried again on the next connect

@@ -171,8 +171,8 @@ async def test_given_a_signed_in_agent_when_another_site_posts_a_form_then_it_is
     await site.start()
     try:
         port = runner.addresses[0][1]
-        async with page.expect_response(base + "/logout") as posted:
-            await page.goto(f"http://127.0.0.1:{port}/")
+        async with page.expect_response(base + "/logout", timeout=30_000) as posted:
+            await page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")  # the lure navigates on at once
         assert (await posted.value).status == 403
     finally:
         await runner.cleanup()
