@@ -8,6 +8,8 @@ services the console uses, after a random delay per step:
 - a 模拟派单员 dispatches registered tickets nobody dispatched, by the catalogue's suggestion;
 - a 模拟承办人 signs for dispatched tickets (签收), now and then returns one as 非本单位职责, and submits a
   result; the department's 模拟负责人 approves it (答复);
+- a 区县 with 街道 under it passes about half of what it signed for down to one of them (二级派单); the
+  街道's 模拟承办人 signs for it (下级签收) and submits the result, which the 区县's 模拟负责人 approves;
 - a 模拟值班长 decides returned tickets: to the catalogue's co-handling department, else back to the same one.
 
 Departments that have demo accounts wait longer, so a person who signs in still finds work in the inbox.
@@ -53,6 +55,7 @@ RESULT = "已到现场核实并责成责任方整改，已向市民说明处理�
 CONTACT = "电话联系市民，市民表示认可"
 NOT_OURS = "经核实，该诉求不属于本单位职责范围，请中心重新派单。"
 BACK_TO_YOU = "经核实属于贵单位职责，请签收办理。"
+PASS_DOWN_NOTE = "请属地街道核实处理，按时限反馈办理结果。"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class LoopPace:
     register_after: float = 4.0      # × step: a draft is left to the agents at the console this long
     staffed_factor: float = 3.0      # departments with demo accounts (a person may be signed in) wait longer
     return_share: float = 0.1        # 退单 (非本单位职责) instead of 签收, at most once per ticket
+    pass_down_share: float = 0.5     # 二级派单 to a sub-unit, for a department that has sub-units
     pass_seconds: float = 2.0        # how often the inboxes are looked at (at most; half a step when shorter)
 
     def delay(self, rng: random.Random, factor: float = 1.0) -> float:
@@ -87,6 +91,8 @@ class DemoLoop:
         self._staffed = staffed
         self._due: dict[tuple[str, str], float] = {}   # (ticket, step) -> loop time it is taken
         self._returned_once: set[str] = set()
+        self._pass_down_decided: set[str] = set()
+        self._sub_units: dict[str, list] = {}   # department code -> its sub-units (the tree does not change)
         self._left: set[str] = set()   # registered tickets the catalogue has no suggestion for: people's work
         self.counts: Counter[str] = Counter()
 
@@ -143,8 +149,22 @@ class DemoLoop:
         handling = await self._handling.handling(t.number)
         if handling.pending is not None:
             return "approve", factor, lead
+        if handling.assigned is None and t.number not in self._pass_down_decided:
+            if await self._units_under(lead):
+                return "pass_down", factor, lead
+            self._pass_down_decided.add(t.number)
         unit = handling.assigned.code if handling.assigned else lead  # a sub-unit handles what it was passed
-        return "submit", (self.pace.staffed_factor if unit in self._staffed else 1.0), unit
+        unit_factor = self.pace.staffed_factor if unit in self._staffed else 1.0
+        if handling.assigned is not None and handling.assigned_accepted_by is None:
+            return "sub_accept", unit_factor, unit
+        return "submit", unit_factor, unit
+
+    async def _units_under(self, code: str | None) -> list:
+        if code is None:
+            return []
+        if code not in self._sub_units:
+            self._sub_units[code] = await self._handling.sub_units(code)
+        return self._sub_units[code]
 
     # --- the steps, as a person would take them --------------------------------------------
 
@@ -186,6 +206,21 @@ class DemoLoop:
         await self._tickets.accept(t.number, dept, HANDLER)
         log.info("demo.loop.accept ticket=%s dept=%s", t.number, dept)
         return "accept"
+
+    async def _pass_down(self, t, dept) -> str | None:
+        self._pass_down_decided.add(t.number)
+        units = await self._units_under(dept)
+        if not units or self._rng.random() >= self.pace.pass_down_share:
+            return None  # the department handles it itself
+        unit = self._rng.choice(units)
+        await self._handling.sub_dispatch(t.number, dept, unit.code, HANDLER, note=PASS_DOWN_NOTE)
+        log.info("demo.loop.pass_down ticket=%s dept=%s to=%s", t.number, dept, unit.code)
+        return "pass_down"
+
+    async def _sub_accept(self, t, unit) -> str:
+        await self._handling.sub_accept(t.number, unit, HANDLER)
+        log.info("demo.loop.sub_accept ticket=%s unit=%s", t.number, unit)
+        return "sub_accept"
 
     async def _submit(self, t, dept) -> str:
         await self._handling.submit(t.number, dept, HANDLER, result=RESULT, contact=CONTACT, contacted=True)

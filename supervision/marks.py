@@ -41,3 +41,7 @@ def next_check(mark: str, start: datetime | None, due: datetime, share: float) -
 
 def mark_now(start: datetime | None, due: datetime, now: datetime, share: float) -> str:
     return deadline_mark(start, due, now, share) or "green"
+
+
+# who a notice went to, as pages and the ticket timeline name them (a history line's "notified")
+AUDIENCE_LABELS = {"department": "承办单位", "sub_unit": "下级承办单位", "center": "中心班长", "lead": "单位负责人"}

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tickets.codes import Action
 from tickets.errors import TicketError
+from tickets.handling_models import TicketAssignment
 from tickets.models import Department, Ticket, UtcDateTime
 from tickets.views import format_local
 
@@ -45,6 +46,15 @@ RUNS = and_(Ticket.status.in_(sorted(OPEN)), or_(_ACCEPT, Ticket.complete_due.is
 KIND = case((_ACCEPT, "accept"), else_="complete")
 START = case((_ACCEPT, Ticket.dispatched_at), else_=func.coalesce(Ticket.registered_at, Ticket.dispatched_at))
 DUE = case((_ACCEPT, Ticket.accept_due), else_=Ticket.complete_due)
+
+
+# the sub-unit a lead passed the ticket down to (二级派单); the lead stays responsible and is noticed too
+PASSED_DOWN = and_(TicketAssignment.ticket_id == Ticket.id, TicketAssignment.parent_id == Ticket.lead_department_id)
+
+
+def _sub_unit_key(key: str, department_id: int) -> str:
+    """Its own dedupe key: the lead's notice and the sub-unit's share the 'department' audience."""
+    return f"{key[:110]}:sub{department_id}"
 
 
 @dataclass(frozen=True)
@@ -191,8 +201,10 @@ class Supervision:
             async with self._sessions() as session, session.begin():
                 due_rows = (await session.execute(
                     select(watch.c.ticket_id, watch.c.kind, watch.c.start, watch.c.due, watch.c.mark,
-                           watch.c.department_id, Ticket.number, Ticket.status)
-                    .join(Ticket, Ticket.id == watch.c.ticket_id).where(watch.c.next_check_at <= now)
+                           watch.c.department_id, Ticket.number, Ticket.status,
+                           TicketAssignment.department_id.label("sub_unit_id"))
+                    .join(Ticket, Ticket.id == watch.c.ticket_id).outerjoin(TicketAssignment, PASSED_DOWN)
+                    .where(watch.c.next_check_at <= now)
                     .order_by(watch.c.next_check_at, watch.c.ticket_id).limit(BATCH))).all()
                 if not due_rows:
                     return
@@ -206,11 +218,16 @@ class Supervision:
                     text_ = (f"工单 {w.number} {label}即将到期（{format_local(w.due)}），请抓紧办理" if mark == "yellow"
                              else f"工单 {w.number} 已超过{label}（{format_local(w.due)}），请立即办理")
                     key = f"{w.number}:{w.kind}:{w.due.isoformat()}:{mark}"
-                    audiences = ["center"]
+                    # (named in the history, audience, department, dedupe key)
+                    told = [("center", "center", w.department_id, key)]
                     if w.department_id is not None and w.status in DEPARTMENT_HANDLING:
-                        audiences.insert(0, "department")
-                    candidates += [self._values(now, w.ticket_id, w.number, w.department_id, a, mark, text_, key)
-                                   for a in audiences]
+                        told.insert(0, ("department", "department", w.department_id, key))
+                        if w.sub_unit_id is not None:  # 二级派单: the sub-unit working it is told as well
+                            told.insert(1, ("sub_unit", "department", w.sub_unit_id,
+                                            _sub_unit_key(key, w.sub_unit_id)))
+                    candidates += [self._values(now, w.ticket_id, w.number, dept, audience, mark, text_, dedupe)
+                                   for _, audience, dept, dedupe in told]
+                    audiences = [named for named, *_ in told]
                     steps.append((w.number, key, {"mark": mark, "kind": w.kind, "due": w.due.isoformat(),
                                                   "notified": audiences}))
                 await (await session.connection()).execute(
@@ -231,8 +248,9 @@ class Supervision:
                                                 .order_by(Order.next_remind_at).limit(BATCH)))
             if not orders:
                 return
-            info = {row.id: row for row in (await session.execute(select(Ticket.id, Ticket.number, Ticket.status).where(
-                Ticket.id.in_([o.ticket_id for o in orders])))).all()}
+            info = {row.id: row for row in (await session.execute(
+                select(Ticket.id, Ticket.number, Ticket.status, TicketAssignment.department_id.label("sub_unit_id"))
+                .outerjoin(TicketAssignment, PASSED_DOWN).where(Ticket.id.in_([o.ticket_id for o in orders])))).all()}
             for o in orders:
                 t = info[o.ticket_id]
                 if t.status not in DEPARTMENT_HANDLING:
@@ -241,9 +259,13 @@ class Supervision:
                 o.reminders += 1
                 o.next_remind_at = now + self.settings.remind_every
                 key = f"{t.number}:order{o.id}:{o.reminders}"
+                reminder = (f"督办单（第 {o.reminders} 次催办）：工单 {t.number}，要求 {format_local(o.due_at)} 前办结。"
+                            f"督办意见：{o.comment}")
                 await self._notice(session, now, o.ticket_id, t.number, o.department_id, "department", "remind",
-                                   f"督办单（第 {o.reminders} 次催办）：工单 {t.number}，要求 {format_local(o.due_at)} 前办结。"
-                                   f"督办意见：{o.comment}", key)
+                                   reminder, key)
+                if t.sub_unit_id is not None:  # the sub-unit it was passed down to is reminded too
+                    await self._notice(session, now, o.ticket_id, t.number, t.sub_unit_id, "department", "remind",
+                                       reminder, _sub_unit_key(key, t.sub_unit_id))
                 steps.append((t.number, Action.REMIND, {"order": o.id, "reminders": o.reminders,
                                                         "comment": o.comment, "due": o.due_at.isoformat()}))
                 if o.reminders >= self.settings.escalate_after and not o.escalated:

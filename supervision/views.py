@@ -14,8 +14,9 @@ from hotline.engine import ENGINE
 from tickets.errors import TicketError
 from tickets.views import SHANGHAI, format_local
 
+from .marks import AUDIENCE_LABELS
+
 TOPIC_LABELS = {"yellow": "黄牌预警", "red": "红牌超时", "remind": "督办催办", "escalate": "督办升级"}
-AUDIENCE_LABELS = {"department": "承办单位", "center": "中心班长", "lead": "单位负责人"}
 STATE_LABELS = {"sent": "已发送", "pending": "待发送（短信网关暂不可用，将自动重试）"}
 DONE = {"issued": "督办单已下发，到期未办结将自动催办"}
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from agent_console.department.rows import event_line
+from supervision.marks import AUDIENCE_LABELS
 from tickets.codes import Action
 from tickets.views import format_local
 
 MARK_TEXT = {"yellow": "黄牌预警（即将超时）", "red": "红牌（已超时）"}
 KIND_TEXT = {"accept": "签收时限", "complete": "办结时限"}
-AUDIENCE_TEXT = {"department": "承办单位", "center": "中心班长", "lead": "单位负责人"}
 OUTCOME_TEXT = {"answered": "已接听", "abandoned": "放弃", "timeout": "超时", "no_answer": "未接听"}
 TRANSFER_TEXT = {"emergency": "应急联动", "subcenter": "转分中心"}
 RESULT_TEXT = {"answered": "接通", "busy": "忙", "no_answer": "无人接听", "failed": "失败", None: "进行中"}
@@ -23,7 +23,7 @@ def _entry(at: datetime, kind: str, actor: str, title: str, text: str = "", link
 
 def supervision_detail(action: Action, d: dict) -> str:
     if action is Action.DEADLINE_MARK:
-        notified = "、".join(AUDIENCE_TEXT.get(a, a) for a in d.get("notified", []))
+        notified = "、".join(AUDIENCE_LABELS.get(a, a) for a in d.get("notified", []))
         return f"{KIND_TEXT.get(d.get('kind'), '')}{MARK_TEXT.get(d.get('mark'), '')}，已通知{notified}"
     if action is Action.REMIND:
         return f"第 {d.get('reminders')} 次催办；督办意见：{d.get('comment', '')}"
@@ -63,7 +63,7 @@ def timeline(events, names: dict[str, str], *, calls=(), recordings=(), transfer
                           f"{o.comment}（要求 {format_local(o.due_at)} 前办结；已催办 {o.reminders} 次；{state}）"))
     for n in notices:
         sms = "短信已发送" if n.state == "sent" else f"短信待发送（已尝试 {n.attempts} 次）"
-        out.append(_entry(n.created_at, "notice", "督办系统", f"通知{AUDIENCE_TEXT.get(n.audience, n.audience)}",
+        out.append(_entry(n.created_at, "notice", "督办系统", f"通知{AUDIENCE_LABELS.get(n.audience, n.audience)}",
                           f"{n.text}（{sms}）"))
     out.sort(key=lambda x: x["at"])
     return out

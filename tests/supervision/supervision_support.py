@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 from hotline.db import Base, make_engine, make_sessionmaker
 from supervision.models import TABLES as SUPERVISION_TABLES
 from tickets import DeadlineRules, TicketService, WorkCalendar
+from tickets.handling_models import TABLES as HANDLING_TABLES
 from tickets.models import TABLES as TICKET_TABLES
 
-TABLES = [*TICKET_TABLES, *SUPERVISION_TABLES]
+TABLES = [*TICKET_TABLES, *HANDLING_TABLES, *SUPERVISION_TABLES]
 START = datetime(2026, 10, 13, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Shanghai, a working day
 
 

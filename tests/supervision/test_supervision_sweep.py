@@ -171,3 +171,41 @@ async def test_given_a_mark_already_noticed_when_a_pass_meets_it_again_then_noth
     clock.advance(seconds=10)
     assert (await sup.run_once()).marked == []
     assert len(sup.gateway.sent) == 2 and _marks(await tickets.history(number)) == ["yellow"]
+
+
+async def test_given_a_ticket_passed_down_to_a_sub_unit_then_its_marks_and_reminders_reach_the_sub_unit_too(
+        db, clock, tmp_path):
+    """二级派单: the 街道 working the ticket is told, not only the 区 that stays responsible."""
+    from tickets.handling import HandlingService
+    from tickets.attachments import AttachmentRules
+
+    tickets = ticket_service(db, clock)
+    await tickets.add_department("ftq", "丰台区", kind="district")
+    await tickets.add_department("ftq-xlz", "新村街道", kind="street", parent="ftq")
+    await tickets.add_department("ftq-ly", "卢沟桥街道", kind="street", parent="ftq")
+    sup = _supervision(db, tickets, clock, settings={"remind_every": timedelta(hours=1)})
+    handling = HandlingService(tickets, make_sessionmaker(db), AttachmentRules(tmp_path / "attachments"))
+    number = await dispatched(tickets, dept="ftq", urgency="normal")
+    await tickets.accept(number, "ftq", "dept01")
+    await handling.sub_dispatch(number, "ftq", "ftq-xlz", "dept01", note="请新村街道核实处理")
+    await sup.issue_order(number, "请今日办结", clock() + timedelta(hours=2), "lead01")
+
+    clock.advance(hours=2, minutes=1)
+    assert (await sup.run_once()).reminded == [number]
+    reminders = [(m.audience, m.department) for m in sup.gateway.sent if m.topic == "remind"]
+    assert reminders == [("department", "ftq"), ("department", "ftq-xlz")]
+
+    clock.advance(days=40)  # far past the 办结 deadline: red, to the lead, the sub-unit and the center
+    await sup.run_once()
+    red = [(m.audience, m.department) for m in sup.gateway.sent if m.topic == "red"]
+    assert red == [("department", "ftq"), ("department", "ftq-xlz"), ("center", "ftq")]
+    street = {(n.topic, n.ticket_number) for n in await sup.notices_for_department("ftq-xlz", lead=False)}
+    assert ("red", number) in street and ("remind", number) in street
+    assert await sup.notices_for_department("ftq-ly", lead=False) == []  # a sibling street hears nothing
+    mark = [e for e in await tickets.history(number) if e.action is Action.DEADLINE_MARK]
+    assert mark[-1].detail["notified"] == ["department", "sub_unit", "center"]
+
+    sent = len(sup.gateway.sent)
+    clock.advance(minutes=1)
+    await sup.run_once()
+    assert [m.topic for m in sup.gateway.sent[sent:]] in ([], ["remind", "remind"])  # the red is not said again
