@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from tickets.attachments import AttachmentRefused, AttachmentRules, attachment_path, kind_of, safe_name, write_file
 from tickets.codes import Action, Status
 from tickets.errors import InvalidField, TicketError, WrongDepartment
+from tickets.inbox import TABS, inbox_counts, inbox_tickets
 from tickets.handling_models import TicketAssignment, TicketAttachment, TicketExtension, TicketSubmission
-from tickets.models import Department, Ticket, ticket_co_department
-from tickets.queries import MAX_LIMIT, load_ticket, with_departments
+from tickets.models import Department, Ticket
+from tickets.queries import load_ticket, with_departments
 from tickets.validation import clean_text
 from tickets.views import DepartmentRef, TicketView
 
-TABS = ("pending", "doing", "review", "done")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_EXTENSION_DAYS = 30
 
@@ -144,43 +144,17 @@ class HandlingService:
                 ).scalar_one_or_none()
 
     async def inbox(self, code: str, tab: str, limit: int = 200) -> list[TicketView]:
-        """待签收 / 办理中 / 待审核 / 已办结 of one department, most urgent first. A sub-unit sees what its
-        parent passed to it; the parent keeps seeing it (it stays responsible)."""
+        """待签收 / 办理中 / 待审核 / 已办结 of one department, most urgent first (tickets/inbox.py)."""
         if tab not in TABS:
             raise InvalidField("tab", f"应为 {TABS} 之一 (unknown inbox tab)")
         async with self._sessions() as session:
             dept = await self._dept(session, code)
-            current = and_(TicketAssignment.ticket_id == Ticket.id, TicketAssignment.department_id == dept.id,
-                           TicketAssignment.parent_id == Ticket.lead_department_id)
-            passed = exists().where(current)  # its parent passed it down (二级派单)
-            signed = exists().where(current, TicketAssignment.accepted_at.is_not(None))
-            mine = or_(Ticket.lead_department_id == dept.id, passed)
-            waiting = exists().where(TicketSubmission.ticket_id == Ticket.id, TicketSubmission.state == "pending",
-                                     TicketSubmission.submitted_at >= Ticket.accepted_at)
-            accepted = Ticket.status == Status.ACCEPTED.value
-            if tab == "pending":  # dispatched to it by the center, or passed down and not yet signed for
-                where = and_(Ticket.lead_department_id == dept.id, Ticket.status == Status.DISPATCHED.value)
-                unsigned = list(await session.scalars(  # a handful: read first, so the index on the lead stays usable
-                    select(TicketAssignment.ticket_id).join(Ticket, Ticket.id == TicketAssignment.ticket_id)
-                    .where(TicketAssignment.department_id == dept.id, TicketAssignment.accepted_at.is_(None),
-                           TicketAssignment.parent_id == Ticket.lead_department_id, accepted)))
-                if unsigned:
-                    where = or_(where, Ticket.id.in_(unsigned))
-                order = Ticket.accept_due
-            elif tab == "doing":
-                co = select(ticket_co_department.c.ticket_id).where(ticket_co_department.c.department_id == dept.id)
-                handled = or_(Ticket.lead_department_id == dept.id, signed)
-                where = or_(and_(handled, accepted, ~waiting),
-                            and_(Ticket.id.in_(co), Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value])))
-                order = Ticket.complete_due
-            elif tab == "review":
-                where, order = and_(mine, accepted, waiting), Ticket.complete_due
-            else:
-                where = and_(mine, Ticket.status.in_([Status.REPLIED.value, Status.CALLBACK.value,
-                                                      Status.CLOSED.value]))
-                order = Ticket.replied_at.desc()
-            stmt = select(Ticket).where(where).order_by(order, Ticket.id).limit(min(limit, MAX_LIMIT))
-            return [TicketView.of(t) for t in await session.scalars(with_departments(stmt))]
+            return [TicketView.of(t) for t in await inbox_tickets(session, dept.id, tab, limit)]
+
+    async def inbox_counts(self, code: str) -> dict[str, int]:
+        """tab -> how many tickets are in it, capped (inbox.COUNT_CAP + 1 means more)."""
+        async with self._sessions() as session:
+            return await inbox_counts(session, (await self._dept(session, code)).id)
 
     async def assignments(self, numbers: list[str]) -> dict[str, DepartmentRef]:
         """number → the sub-unit handling it, for the rows of a list."""

@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -87,6 +88,9 @@ ticket_co_department = Table(
 )
 
 
+OPEN_FOR_CO_HANDLING = text("status IN ('dispatched', 'accepted')")  # tickets/inbox.py CO_HANDLING
+
+
 class Ticket(Base):
     __tablename__ = "ticket"
     __table_args__ = (
@@ -104,6 +108,11 @@ class Ticket(Base):
         Index("ix_ticket_status_created_at", "status", "created_at"),
         Index("ix_ticket_lead_department_id_status_created_at", "lead_department_id", "status", "created_at"),
         Index("ix_ticket_lead_department_id_replied_at", "lead_department_id", "replied_at"),
+        # a department's 办理中 read in deadline order; its 协办 tickets probed among the open ones only (0025)
+        Index("ix_ticket_lead_department_id_status_complete_due", "lead_department_id", "status", "complete_due",
+              "id"),
+        Index("ix_ticket_open_id_complete_due", "id", "complete_due", postgresql_where=OPEN_FOR_CO_HANDLING,
+              sqlite_where=OPEN_FOR_CO_HANDLING),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)

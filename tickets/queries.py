@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from tickets.codes import Status
 from tickets.errors import InvalidField, TicketNotFound
 from tickets.lifecycle import OPEN_STATUSES
-from tickets.models import Ticket, TicketEvent, ticket_co_department
+from tickets.models import Ticket, TicketEvent
 from tickets.search import text_matches
 
 MAX_LIMIT = 500
@@ -126,28 +126,3 @@ async def overdue_tickets(session: AsyncSession, now: datetime) -> list[tuple[Ti
             found.append((t, "complete", t.complete_due))
     found.sort(key=lambda item: (item[2], item[0].number, item[1]))
     return found
-
-
-INBOX_TABS = {
-    "pending": ((Status.DISPATCHED,), Ticket.accept_due),   # 待签收
-    "doing": ((Status.ACCEPTED,), Ticket.complete_due),     # 办理中
-    "done": ((Status.REPLIED, Status.CALLBACK, Status.CLOSED), Ticket.replied_at),  # 已办结
-}
-
-
-CO_HANDLING = (Status.DISPATCHED, Status.ACCEPTED)
-
-
-async def department_inbox(session: AsyncSession, department_id: int, tab: str, limit: int = 200) -> list[Ticket]:
-    """One tab of a department's workspace, most urgent first: tickets it leads in that tab's statuses;
-    办理中 also holds those it co-handles (协办) while the lead handles them."""
-    statuses, order = INBOX_TABS[tab]
-    mine = and_(Ticket.lead_department_id == department_id, Ticket.status.in_([s.value for s in statuses]))
-    if tab == "doing":  # a UNION of two indexed reads: an OR would read every open ticket of the center
-        co = (select(ticket_co_department.c.ticket_id).join(Ticket, Ticket.id == ticket_co_department.c.ticket_id)
-              .where(ticket_co_department.c.department_id == department_id,
-                     Ticket.status.in_([s.value for s in CO_HANDLING])))
-        mine = Ticket.id.in_(select(Ticket.id).where(mine).union(co))
-    stmt = select(Ticket).where(mine)
-    stmt = stmt.order_by(order.desc() if tab == "done" else order, Ticket.id).limit(min(limit, MAX_LIMIT))
-    return list(await session.scalars(with_departments(stmt)))

@@ -24,7 +24,7 @@ from tickets.day_figures import HotKey, hot_key
 from tickets.lifecycle import next_status
 from tickets.models import DEPARTMENT_KINDS, Department, Ticket, TicketEvent
 from tickets.numbering import next_number, shanghai_day
-from tickets.queries import (INBOX_TABS, department_inbox, load_events, load_ticket, overdue_tickets,
+from tickets.queries import (load_events, load_ticket, overdue_tickets,
                              search_tickets, with_departments)
 from tickets.validation import clean_actor, clean_text, normalize_caller
 from tickets.views import DepartmentRef, EventView, OverdueItem, TicketView
@@ -398,12 +398,14 @@ class TicketService:
             return [TicketView.of(t) for t in found]
 
     async def inbox(self, dept: str, tab: str, limit: int = 200) -> list[TicketView]:
-        """A department's 待签收 (pending) / 办理中 (doing) / 已办结 (done) list."""
-        if tab not in INBOX_TABS:
-            raise InvalidField("tab", f"应为 {tuple(INBOX_TABS)} 之一 (unknown inbox tab)")
+        """A department's 待签收 (pending) / 办理中 (doing) / 待审核 (review) / 已办结 (done) list (tickets/inbox.py)."""
+        from tickets.inbox import TABS, inbox_tickets
+
+        if tab not in TABS:
+            raise InvalidField("tab", f"应为 {TABS} 之一 (unknown inbox tab)")
         async with self._sessions() as session:
             department = await self._department(session, dept, active_only=False)
-            return [TicketView.of(t) for t in await department_inbox(session, department.id, tab, limit)]
+            return [TicketView.of(t) for t in await inbox_tickets(session, department.id, tab, limit)]
 
     async def returned(self, limit: int = 200) -> list[tuple[TicketView, EventView | None]]:
         """The center's 派单异议审核 queue: returned tickets, oldest first, each with its latest return event."""

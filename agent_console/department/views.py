@@ -18,6 +18,7 @@ from agent_console.ticketdesk.access import TicketForbidden
 from agent_console.ticketdesk.errors import chinese
 from agent_console.ticketdesk.views import guarded_ticket
 from hotline.engine import ENGINE
+from tickets.inbox import COUNT_CAP
 from tickets.attachments import AttachmentRefused
 from tickets.codes import Action, ReturnReason, Status
 from tickets.errors import IllegalTransition, TicketError, UnknownDepartment, WrongDepartment
@@ -87,7 +88,7 @@ async def inbox(request: web.Request) -> web.Response:
     try:
         code = _department_of(request)
         handling = request.app[ENGINE].services["handling"]
-        counts = {key: len(await handling.inbox(code, key)) for key, _ in TABS}
+        counts = {key: n if n <= COUNT_CAP else f"{COUNT_CAP}+" for key, n in (await handling.inbox_counts(code)).items()}
         found = await handling.inbox(code, tab)
         passed = await handling.assignments([t.number for t in found])
         rows = [dict(row(t, now, code), assigned=passed[t.number].name if t.number in passed else "",
