@@ -20,6 +20,7 @@ from agent_console.ticketdesk.access import CENTER_ROLES, HANDLED_ACTIONS
 from supervision.models import Watch
 from tickets.codes import Status
 from tickets.handling_models import TicketAssignment
+from tickets.id_among import id_among
 from tickets.models import Department, Ticket, TicketEvent, ticket_co_department
 from tickets.queries import with_departments
 from tickets.search import text_matches
@@ -136,7 +137,7 @@ def scope(stmt: Select, roles: frozenset[str], username: str, department_id: int
         if passed_down:  # 二级派单: the ids its parent passed to it, read first (passed_down_ids)
             reach.append(Ticket.id.in_(list(passed_down)))
     if "agent" in roles:
-        reach.append(Ticket.id.in_(select(TicketEvent.ticket_id).where(  # a semi-join on the actor index
+        reach.append(id_among(Ticket.id, select(TicketEvent.ticket_id).where(  # read first, on the actor index
             TicketEvent.actor == username, TicketEvent.action.in_(HANDLED_ACTIONS))))
     return stmt.where(or_(*reach)) if reach else stmt.where(False)
 
