@@ -102,3 +102,20 @@ async def test_given_the_migrations_then_postgresql_has_the_text_index_and_finds
                                           "@> hotline_bigrams('音扰')"))
     finally:
         await engine.dispose()
+
+
+async def test_given_tickets_of_two_agents_then_an_agent_lists_exactly_those_it_handled_newest_first(
+        service, sessions, seven, clock):
+    """The agent's own list reads its ticket ids first (tickets/id_among.py: ANY(ARRAY) on PostgreSQL)."""
+    clock.advance(minutes=1)
+    other = await service.create_draft(actor="agent02", caller="13800138001", content="小区停电")
+    await service.register(other.number, "agent02", request_type="complaint", content="小区停电")
+    async with sessions() as session:
+        mine = (await session.execute(build_query(parse_filters({}), roles=frozenset({"agent"}), username="agent01",
+                                                  department_id=None, filter_department_id=None))).all()
+        theirs = (await session.execute(build_query(parse_filters({"q": "停电"}), roles=frozenset({"agent"}),
+                                                    username="agent02", department_id=None,
+                                                    filter_department_id=None))).all()
+    everyone = await _listed(sessions, {})  # the center's list, newest first
+    assert everyone[0] == other.number and [row[0].number for row in mine] == everyone[1:]
+    assert [row[0].number for row in theirs] == [other.number]
