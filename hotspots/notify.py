@@ -9,7 +9,6 @@ stays pending with doubling backoff (shown so on /reports/hotspots). Nothing her
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from supervision.gateway import Gateway, GatewayDown, Outgoing
+from supervision.gateway import Gateway, Outgoing
+from supervision.outbox import send_recorded
 
 from .counts import SHANGHAI, day_counts
 from .detect import EarlyWarning, Settings, spikes
@@ -97,23 +97,13 @@ class WarningNotifier:
         for row in due:
             if not await self._claim(row.id, now, now):
                 continue  # another engine is sending it
-            error = None
-            try:
-                await asyncio.wait_for(self.gateway.send(Outgoing(row.id, "center", row.district or None, "",
-                                                                  TOPIC, row.text)), self.send_timeout)
-            except (GatewayDown, TimeoutError, OSError) as exc:
-                error = str(exc) or type(exc).__name__
-            async with self._sessions() as session, session.begin():
-                fresh = await session.get(HotspotWarning, row.id)
-                fresh.attempts += 1
-                if error is None:
-                    fresh.state, fresh.sent_at, fresh.last_error = "sent", now, None
-                    result.sent += 1
-                else:
-                    fresh.next_attempt_at = now + self.retry_after * min(2 ** (fresh.attempts - 1), 30)
-                    fresh.last_error = error[:200]
-                    result.failed += 1
-            if error is not None:
+            message = Outgoing(row.id, "center", row.district or None, "", TOPIC, row.text)
+            error = await send_recorded(self._sessions, HotspotWarning, row.id, self.gateway, message, now,
+                                        retry_after=self.retry_after, timeout=self.send_timeout)
+            if error is None:
+                result.sent += 1
+            else:
+                result.failed += 1
                 log.warning("hotspots.gateway.down warning=%s error=%s (pending, retried later)", row.id, error)
                 break
         return result

@@ -28,9 +28,10 @@ from tickets.handling_models import TicketAssignment
 from tickets.models import Department, Ticket, UtcDateTime
 from tickets.views import format_local
 
-from .gateway import Gateway, GatewayDown, LogGateway, Outgoing
+from .gateway import Gateway, LogGateway, Outgoing
 from .marks import DEPARTMENT_HANDLING, OPEN, RANK, mark_now, next_check
 from .models import Cursor, Notice, Order, Watch
+from .outbox import send_recorded
 
 log = logging.getLogger("supervision")
 LOCK_KEY = 1234506  # pg advisory lock id of the 督办 sweep
@@ -320,22 +321,12 @@ class Supervision:
                 .limit(self.settings.send_batch))).all()
         for notice, code in rows:
             message = Outgoing(notice.id, notice.audience, code, notice.ticket_number, notice.topic, notice.text)
-            error = None
-            try:
-                await asyncio.wait_for(self.gateway.send(message), self.settings.send_timeout)
-            except (GatewayDown, TimeoutError, OSError) as exc:
-                error = str(exc) or type(exc).__name__
-            async with self._sessions() as session, session.begin():
-                row = await session.get(Notice, notice.id)
-                row.attempts += 1
-                if error is None:
-                    row.state, row.sent_at, row.last_error = "sent", now, None
-                    result.sent += 1
-                else:
-                    backoff = self.settings.retry_after * min(2 ** (row.attempts - 1), 30)
-                    row.next_attempt_at, row.last_error = now + backoff, error[:200]
-                    result.failed += 1
-            if error is not None:
+            error = await send_recorded(self._sessions, Notice, notice.id, self.gateway, message, now,
+                                        retry_after=self.settings.retry_after, timeout=self.settings.send_timeout)
+            if error is None:
+                result.sent += 1
+            else:
+                result.failed += 1
                 log.warning("supervision.gateway.down notice=%s error=%s (pending, retried later)", notice.id, error)
                 break
         return result
