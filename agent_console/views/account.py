@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from agent_console.accounts.hashing import HashingBusy
+from agent_console.auth.gate import LoginBusy
 from agent_console.accounts.policy import MAX_LENGTH, WeakPassword
 from agent_console.auth import revocation
 from agent_console.auth.access import ANY_ROLE, requires
@@ -18,6 +19,7 @@ from agent_console.render import page
 from hotline.engine import ENGINE
 
 ACTION = "account.password"
+BUSY = "轮候人数过多，请稍后再试（密码未修改）"
 
 
 def _page(request: web.Request, *, error: str = "", saved: bool = False, status: int = 200) -> web.Response:
@@ -35,7 +37,7 @@ async def password_form(request: web.Request) -> web.Response:
 
 @requires(*ANY_ROLE)
 async def change_password(request: web.Request) -> web.Response:
-    console, accounts = request.app[CONSOLE], request.app[ENGINE].services["accounts"]
+    console = request.app[CONSOLE]
     user = live_session(request).user
     form = await request.post()
     current, new, confirm = (str(form.get(k, ""))[:MAX_LENGTH + 1] for k in ("current", "new", "confirm"))
@@ -50,10 +52,27 @@ async def change_password(request: web.Request) -> web.Response:
         await console.audit.record(actor(request), ACTION, "throttled", "denied")
         return _page(request, error="当前密码错误次数过多，请稍后再试", status=429)
     try:
+        async with console.login_gate.admitted():  # the same bounded queue as logins: a flood waits or gets 429
+            refused = await _check_and_set(request, attempt, user, current, new)
+    except LoginBusy:
+        await attempt.cancelled()
+        refused = _busy(request)
+    if refused is not None:
+        return refused
+    keep = console.sessions.session_id(session_token(request))
+    ended = await console.revoker.revoke(user, revocation.PASSWORD_CHANGED, keep_session=keep)
+    await console.audit.record(actor(request), ACTION, ended.summary())
+    return _page(request, saved=True)
+
+
+async def _check_and_set(request: web.Request, attempt, user, current: str, new: str) -> web.Response | None:
+    """The current password verified, the new one stored; a response when refused, else None."""
+    console, accounts = request.app[CONSOLE], request.app[ENGINE].services["accounts"]
+    try:
         verified = await accounts.authenticate(user.username, current)
     except HashingBusy:
         await attempt.cancelled()
-        return _page(request, error="系统繁忙，请稍后再试", status=503)
+        return _busy(request)
     if verified is None:
         await attempt.failed()
         await console.audit.record(actor(request), ACTION, "wrong current password", "failed")
@@ -65,11 +84,15 @@ async def change_password(request: web.Request) -> web.Response:
         await console.audit.record(actor(request), ACTION, "policy", "failed")
         return _page(request, error=str(exc), status=400)
     except HashingBusy:
-        return _page(request, error="系统繁忙，请稍后再试", status=503)
-    keep = console.sessions.session_id(session_token(request))
-    ended = await console.revoker.revoke(user, revocation.PASSWORD_CHANGED, keep_session=keep)
-    await console.audit.record(actor(request), ACTION, ended.summary())
-    return _page(request, saved=True)
+        return _busy(request)
+    return None
+
+
+def _busy(request: web.Request) -> web.Response:
+    """As a login does when its queue is full: 429, try again shortly; nothing was changed."""
+    response = _page(request, error=BUSY, status=429)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

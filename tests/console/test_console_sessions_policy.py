@@ -193,3 +193,22 @@ def test_given_the_default_policy_then_the_demo_and_fixture_passwords_still_pass
         policy.check("short-1")
     with pytest.raises(WeakPassword, match="现在只有 1 类"):
         policy.check("onlylowercaseletters")
+
+
+async def test_given_the_login_queue_full_when_changing_ones_password_then_429_in_chinese_and_nothing_changes(
+        console):
+    from agent_console.auth.gate import LoginGate
+
+    app, client, _ = console
+    await login(client, "agent01")
+    app[CONSOLE].login_gate = gate = LoginGate(limit=1, wait_seconds=0.05, max_waiting=0)
+    async with gate.admitted():  # a login flood holds the hash queue
+        busy = await _change(client, PASSWORD, "brand-new-pass-1")
+    assert busy.status == 429 and busy.headers["Retry-After"] == "5"
+    assert "轮候人数过多，请稍后再试（密码未修改）" in await busy.text()
+    other = SharedClient(client)
+    try:
+        assert (await login(other, "agent01")).status == 302      # the old password still works
+    finally:
+        await other.close()
+    assert (await _change(client, PASSWORD, "brand-new-pass-1")).status == 200  # once the queue has room
