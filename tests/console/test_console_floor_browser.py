@@ -134,7 +134,7 @@ async def test_given_a_citizen_calling_when_the_agent_takes_it_then_pop_ticket_a
         await expect(pop).to_be_visible()
         await expect(agent.get_by_test_id("pop-caller")).to_have_text("138****8021")
         await expect(agent.get_by_test_id("pop-name")).to_have_text(HOSTILE_CALLER)
-        await expect(agent.get_by_test_id("pop-transcript")).to_have_text(SPOKEN)
+        await expect(agent.get_by_test_id("pop-transcript")).to_have_text(SPOKEN, timeout=30_000)  # speech, loaded host
         await expect(agent.get_by_test_id("pop-path")).to_contain_text("语音留言")
         await expect(agent.get_by_test_id("pop-state")).to_have_text("通话中")
         await expect(lead.get_by_test_id("center-waiting")).to_have_text("0")

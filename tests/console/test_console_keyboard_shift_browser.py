@@ -59,6 +59,7 @@ async def test_an_agent_takes_registers_and_dispatches_ten_demo_calls_with_the_k
             keys = page.keyboard
 
             await page.goto(base + "/login?next=/agent")
+            await expect(page.get_by_label("用户名")).to_be_focused()  # typing before the focus lands loses keys
             await keys.type("agent01")            # the user name field has the focus
             await keys.press("Tab")
             await keys.type("demo-agent-01")

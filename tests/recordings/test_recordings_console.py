@@ -247,7 +247,10 @@ async def test_given_a_supervisor_in_chromium_then_the_recording_plays_and_seeks
         await page.locator(f'tr[data-recording="{row.id}"] a').click()
         player = page.get_by_test_id("player")
         await player.wait_for()
-        await page.wait_for_function("document.querySelector('audio').readyState >= 1")
+        # polled from here: the page's CSP (script-src 'self') refuses wait_for_function's eval'd predicate
+        async with asyncio.timeout(20):
+            while await player.evaluate("a => a.readyState") < 1:
+                await asyncio.sleep(0.1)
         duration = await player.evaluate("a => a.duration")
         assert duration == pytest.approx(row.duration_seconds, abs=0.05)
         target = round(duration * 0.75, 2)
