@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import sys
@@ -189,6 +188,10 @@ def ivr_worker_context(routes: str | None = None) -> Callable:
         supervisor = IvrWorkerSupervisor(engine.config, engine.services, routes=routes)
         engine.services.update(ivr_worker=supervisor, fastagi=supervisor)
         engine.health.register("fastagi", supervisor.check)
+        from hotline.spool import JsonSpool
+
+        drafts = JsonSpool(engine.config.engine.data_dir / "drafts")  # the worker's spool, read from disk
+        engine.health.register("drafts", lambda: Check("degraded" if len(drafts) else "ok", {"waiting": len(drafts)}))
         _check_prompts(engine)
         changes = engine.services.get("changes")
         unlisten = changes.listen(supervisor.changed) if changes is not None else None
