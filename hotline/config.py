@@ -113,6 +113,9 @@ class AgiSection(_Section):
     # false serves it from the engine process itself (the tests' in-process engine always does).
     ivr_worker: bool = True
     worker_restart_max_delay: float = Field(5.0, gt=0, le=300)  # back-off cap between restarts of a dying worker
+    # With the worker: the engine's event loop (console HTTP, AMI ingestion) runs this many nice steps
+    # below the worker's, so on a busy host calls get the CPU first (0: the same priority).
+    engine_nice: int = Field(5, ge=0, le=19)
 
     @field_validator("allowed_peers", mode="before")
     @classmethod

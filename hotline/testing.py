@@ -111,7 +111,7 @@ def test_config(data_dir: Path, ami_port: int, extra: Mapping[str, Any] | None =
         "engine": {"mode": "development", "data_dir": str(data_dir)},
         "ami": {"servers": [{"name": "standin", "port": ami_port, "secret": DEMO_AMI_SECRET}],
                 "connect_timeout": 2.0, "reconnect_max_delay": 1.0},
-        "agi": {"port": 0},
+        "agi": {"port": 0, "engine_nice": 0},  # the test process must keep its priority for the next tests
         "console": {"port": 0},
         "ivr": {"intake_dir": str(data_dir / "intake")},
         "asterisk": {"config_dir": str(data_dir / "asterisk")},

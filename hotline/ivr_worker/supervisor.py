@@ -5,15 +5,24 @@ the same across restarts and a call that arrives while a worker starts waits in 
 instead of being refused. The worker's messages (the emergency ledger) are served here; admins'
 saves (`hotline.changes`) are passed on. A worker that keeps dying is restarted after a growing
 pause (0.2 s doubling up to `[agi] worker_restart_max_delay`), reset once one has run for a minute.
+
+Calls come first on a busy host: once the first worker runs, the engine's event-loop thread (the
+console's HTTP, AMI ingestion; threads it starts later inherit it) drops `[agi] engine_nice`
+steps of CPU priority. Workers are started from a thread that kept the normal priority, because
+a process cannot raise its priority back and a child inherits its parent thread's.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
+import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -57,7 +66,11 @@ class IvrWorkerSupervisor:
         self._routes = routes
         self._python = python
         self._listen = listening_socket(config.agi.host, config.agi.port)
-        self._proc: asyncio.subprocess.Process | None = None
+        self._proc: subprocess.Popen | None = None
+        self._exited = asyncio.Event()
+        # started now, at the engine's normal priority: every worker is forked from this thread
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivr-worker-spawn")
+        self._spawner.submit(lambda: None).result()
         self._link: Link | None = None
         self._ready = asyncio.Event()
         self._stopping = False
@@ -80,7 +93,17 @@ class IvrWorkerSupervisor:
                                                    "deaths": s.deaths, "process": "ivr-worker"})
 
     def start(self) -> None:
+        self._lower_engine_priority()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="ivr-worker-supervisor")
+
+    def _lower_engine_priority(self) -> None:
+        steps = self._config.agi.engine_nice
+        if steps:
+            tid = threading.get_native_id()  # on Linux a nice value is per thread: this one, the loop's
+            try:
+                os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + steps)
+            except OSError as exc:
+                log.warning("ivr_worker: engine priority unchanged (%s)", exc)
 
     async def wait_ready(self, timeout: float = 60.0) -> int:
         """The pid of a worker that accepts calls."""
@@ -112,13 +135,17 @@ class IvrWorkerSupervisor:
 
     async def _one_worker(self) -> None:
         ours, theirs = socket.socketpair()
+        loop = asyncio.get_running_loop()
         try:
-            self._proc = await asyncio.create_subprocess_exec(
-                self._python, "-m", "hotline.ivr_worker", "--link-fd", str(theirs.fileno()),
-                "--listen-fd", str(self._listen.fileno()), pass_fds=(theirs.fileno(), self._listen.fileno()),
-                stdin=asyncio.subprocess.DEVNULL)
+            self._proc = await loop.run_in_executor(self._spawner, lambda: subprocess.Popen(
+                [self._python, "-m", "hotline.ivr_worker", "--link-fd", str(theirs.fileno()),
+                 "--listen-fd", str(self._listen.fileno())], pass_fds=(theirs.fileno(), self._listen.fileno()),
+                stdin=subprocess.DEVNULL))
         finally:
             theirs.close()
+        self._exited.clear()
+        pidfd = os.pidfd_open(self._proc.pid)  # readable once the worker has exited (Linux 5.3)
+        loop.add_reader(pidfd, self._exited.set)
         self.starts += 1
         self.pid = self._proc.pid
         link = self._link = await Link.over(ours)
@@ -126,8 +153,11 @@ class IvrWorkerSupervisor:
         log.info("ivr_worker.started pid=%d (FastAGI %s:%d)", self.pid, self._config.agi.host, self.port)
         reader = asyncio.create_task(self._read(link), name="ivr-worker-link")
         try:
-            await self._proc.wait()
+            await self._exited.wait()
         finally:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+            self._proc.wait()  # reaps it: it has exited
             self._ready.clear()
             self._link = None
             link.close()
@@ -162,14 +192,14 @@ class IvrWorkerSupervisor:
         """SIGTERM (the worker ends its calls' sessions and closes its resources), SIGKILL after `timeout`."""
         self._stopping = True
         proc = self._proc
-        if proc is not None and proc.returncode is None:
+        if proc is not None and proc.poll() is None:
             try:
                 proc.send_signal(signal.SIGTERM)
-                await asyncio.wait_for(proc.wait(), timeout)
+                await asyncio.wait_for(self._exited.wait(), timeout)
             except TimeoutError:
                 log.warning("ivr_worker.kill pid=%d: not stopped after %.0f s", proc.pid, timeout)
                 proc.kill()
-                await proc.wait()
+                await asyncio.wait_for(self._exited.wait(), timeout)
             except ProcessLookupError:
                 pass
         if self._task is not None:
@@ -178,6 +208,7 @@ class IvrWorkerSupervisor:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._listen.close()
+        self._spawner.shutdown(wait=False)
 
 
 def ivr_worker_context(routes: str | None = None) -> Callable:
@@ -196,7 +227,11 @@ def ivr_worker_context(routes: str | None = None) -> Callable:
         _check_prompts(engine)
         changes = engine.services.get("changes")
         unlisten = changes.listen(supervisor.changed) if changes is not None else None
-        supervisor.start()
+        try:
+            supervisor.start()
+        except BaseException:
+            await supervisor.close()
+            raise
         log.info("FastAGI on %s:%d served by the IVR worker process", engine.config.agi.host, supervisor.port)
         yield
         if unlisten is not None:
