@@ -6,6 +6,7 @@ engine → worker:  config {config}            the engine's validated configurat
                   changed {what}              an admin saved lines or a console setting: re-read it
 worker → engine:  ready {pid, port}           the worker's FastAGI accepts calls
                   follow_ivr {channel, ...}   an emergency decision: the linkage ledger follows the Dial()
+                  status {fastagi, drafts}    every few seconds: FastAGI's counts (refused peers…) for /admin/health
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_LINE = 1 << 20  # the config is the largest message (a few kB); anything this long is not ours
-KINDS = frozenset({"config", "changed", "ready", "follow_ivr"})
+KINDS = frozenset({"config", "changed", "ready", "follow_ivr", "status"})
 
 
 class MessageError(ValueError):

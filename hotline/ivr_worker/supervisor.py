@@ -77,6 +77,7 @@ class IvrWorkerSupervisor:
         self._task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self.starts = self.deaths = 0
+        self.last_status: dict = {}  # the worker's latest `status` message: FastAGI's counts
         self.pid: int | None = None
 
     @property
@@ -90,7 +91,8 @@ class IvrWorkerSupervisor:
     def check(self) -> Check:
         s = self.status()
         return Check("ok" if s.ready else "down", {"port": s.port, "worker_pid": s.pid, "starts": s.starts,
-                                                   "deaths": s.deaths, "process": "ivr-worker"})
+                                                   "deaths": s.deaths, "process": "ivr-worker",
+                                                   **self.last_status.get("fastagi", {})})
 
     def start(self) -> None:
         self._lower_engine_priority()
@@ -169,6 +171,8 @@ class IvrWorkerSupervisor:
             if message.kind == "ready":
                 log.info("ivr_worker.ready pid=%s", message.data.get("pid"))
                 self._ready.set()
+            elif message.kind == "status":
+                self.last_status = message.data
             elif message.kind == "follow_ivr":
                 self._spawn(self._follow(message.data))
 

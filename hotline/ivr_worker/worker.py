@@ -33,6 +33,7 @@ from hotline.ivr_worker.link import Link
 log = logging.getLogger("hotline.ivr_worker")
 LINK = web.AppKey("ivr_worker_link", Link)
 DEFAULT_ROUTES = "hotline.ivr_worker.worker:call_routes"
+STATUS_SECONDS = 2.0
 
 
 async def _call_services(app: web.Application) -> AsyncIterator[None]:
@@ -155,13 +156,24 @@ async def run_worker(link_fd: int, listen_fd: int) -> int:
         engine = app[ENGINE]
         link.send("ready", pid=os.getpid(), port=engine.services["fastagi"].port)
         listener = asyncio.create_task(_listen(messages, engine, stop), name="ivr-worker-link")
+        reporter = asyncio.create_task(_report(link, engine), name="ivr-worker-status")
         await stop.wait()
-        listener.cancel()
-        await asyncio.gather(listener, return_exceptions=True)
+        for task in (listener, reporter):
+            task.cancel()
+        await asyncio.gather(listener, reporter, return_exceptions=True)
     finally:
         await runner.cleanup()
         link.close()
     return 0
+
+
+async def _report(link: Link, engine: Engine, every: float = STATUS_SECONDS) -> None:
+    """FastAGI's counts for the engine's /admin/health (sessions, accepted, refused peers …)."""
+    server = engine.services["fastagi"]
+    drafts = engine.services.get("draft_spool")
+    while True:
+        link.send("status", fastagi=asdict(server.status()), drafts=len(drafts) if drafts is not None else 0)
+        await asyncio.sleep(every)
 
 
 async def _listen(messages, engine: Engine, stop: asyncio.Event) -> None:

@@ -69,6 +69,9 @@ async def test_given_the_ivr_worker_when_a_citizen_calls_then_the_worker_files_t
         assert pop["ticket"]["number"] == draft.number and pop["linkedid"] == out.linkedid
         await hotline.finished(out, timeout=WAIT)
         assert out.answered_by == "PJSIP/8001"
+        # /admin/health in the engine shows the worker's FastAGI counts (relayed every 2 s)
+        health = await until(lambda: (c := hotline.engine.services["ivr_worker"].check()).detail.get("accepted") and c)
+        assert health.status == "ok" and health.detail["accepted"] == 1 and health.detail["refused_peers"] == 0
 
 
 @asynccontextmanager
