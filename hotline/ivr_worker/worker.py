@@ -78,14 +78,15 @@ async def _floor(app: web.Application) -> AsyncIterator[None]:
 
 def call_routes(engine: Engine, link: Link) -> dict[str, Callable]:
     """The citizen's front end and the automated survey, with their worker-side adapters."""
-    from hotline.ivr_worker.adapters import LinkedLedgerFollow
+    from hotline.ivr_worker.adapters import LedgerRowWriter, LinkedLedgerFollow
     from ivr.frontend.wiring import make_ivr_route
     from surveys.wiring import attach_router, build_service, make_survey_handler
 
     survey = build_service(engine)  # the route's steps only: the engine runs the passes and dials
     attach_router(engine, survey)
     engine.services["surveys"] = survey
-    return {"ivr": make_ivr_route(engine, linkage_follow=LinkedLedgerFollow(link)),
+    fallback = LedgerRowWriter(engine.sessions, engine.clock, engine.config.emergency.targets())
+    return {"ivr": make_ivr_route(engine, linkage_follow=LinkedLedgerFollow(link, fallback)),
             "survey": make_survey_handler(survey)}
 
 
