@@ -58,22 +58,30 @@ BASELINE_COMMANDS = [
 ]
 
 
+async def scripted_ivr(session) -> None:
+    """The 10 commands every benchmark's fake Asterisk answers (REPLIES)."""
+    await session.answer()
+    await session.get_variable("CALLERID(num)")
+    await session.stream_file("ivr-welcome")
+    choice = await session.get_data("ivr-menu", 3000, 1)
+    await session.set_variable("IVR_CHOICE", choice.digits)
+    await session.say_digits("12345")
+    await session.wait_for_digit(5000)
+    await session.exec("Playback", "beep")
+    await session.channel_status()
+    await session.verbose("done")
+
+
+def scripted_routes(engine, link) -> dict:
+    """The IVR worker's routes for benchmarks (hotline.ivr_worker.worker `routes`): the scripted call
+    in the worker process `hotline run` starts, with everything else of that process running."""
+    return {"ivr": scripted_ivr}
+
+
 async def ours_server() -> int:
     from ivr.fastagi import AgiServer, Limits
 
-    async def ivr(session):
-        await session.answer()
-        await session.get_variable("CALLERID(num)")
-        await session.stream_file("ivr-welcome")
-        choice = await session.get_data("ivr-menu", 3000, 1)
-        await session.set_variable("IVR_CHOICE", choice.digits)
-        await session.say_digits("12345")
-        await session.wait_for_digit(5000)
-        await session.exec("Playback", "beep")
-        await session.channel_status()
-        await session.verbose("done")
-
-    server = AgiServer({"ivr": ivr}, port=0, limits=Limits())
+    server = AgiServer({"ivr": scripted_ivr}, port=0, limits=Limits())
     await server.start()
     return server.port
 

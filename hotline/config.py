@@ -108,6 +108,14 @@ class AgiSection(_Section):
     # Who may connect: Asterisk's addresses or CIDR networks. FastAGI has no authentication, so
     # anything else is closed before its agi_* block is read (logged, counted on the health details).
     allowed_peers: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"], min_length=1)
+    # `hotline run` and `hotline demo` serve FastAGI from a separate IVR worker process (its own event
+    # loop, database engine and caches), so console traffic such as a login flood never slows a call;
+    # false serves it from the engine process itself (the tests' in-process engine always does).
+    ivr_worker: bool = True
+    worker_restart_max_delay: float = Field(5.0, gt=0, le=300)  # back-off cap between restarts of a dying worker
+    # With the worker: the engine's event loop (console HTTP, AMI ingestion) runs this many nice steps
+    # below the worker's, so on a busy host calls get the CPU first (0: the same priority).
+    engine_nice: int = Field(5, ge=0, le=19)
 
     @field_validator("allowed_peers", mode="before")
     @classmethod

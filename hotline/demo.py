@@ -210,7 +210,7 @@ async def run_demo(args, environ: Mapping[str, str]) -> int:
     plan = TrafficPlan(rate=args.rate, duration=0, talk_time_mean=DEMO_TALK_TIME, seed=args.seed)
     simulate_people(standin.pbx, config, args.agents, plan, rng)
 
-    app = build_app(config, freeze_heap=True)
+    app = build_app(config, freeze_heap=True, separate_ivr=config.agi.ivr_worker)  # as `hotline run` serves calls
     runner = web.AppRunner(app, access_log=None)
     stop = asyncio.Event()
     stop_on_signals(stop)

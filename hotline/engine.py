@@ -194,8 +194,12 @@ async def _fastagi(app: web.Application) -> AsyncIterator[None]:
 
 def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_routes: dict | None = None,
               telephony: bool = True, service_overrides: dict | None = None,
-              console_settings=None, recordings_settings=None, freeze_heap: bool = False) -> web.Application:
+              console_settings=None, recordings_settings=None, freeze_heap: bool = False,
+              separate_ivr: bool = False, ivr_worker_routes: str | None = None) -> web.Application:
     """`telephony=False` builds the console alone (no AMI/FastAGI), e.g. for page tests;
+    `separate_ivr` serves FastAGI from an IVR worker process this engine starts and restarts
+    (`hotline run`, `hotline demo`: `[agi] ivr_worker`; hotline/ivr_worker/), else from this process
+    (the tests); `ivr_worker_routes` ("module:function") replaces the worker's routes (benchmarks);
     `console_settings` replaces the ones derived from the config (tests shorten timings);
     `freeze_heap` (the engine's own run, demo, benchmarks; not tests, which start many engines
     and kill some in one process) takes the start-up heap out of the garbage collector's walk."""
@@ -212,8 +216,13 @@ def build_app(config: Config, *, clock: Callable[[], datetime] = utc_now, agi_ro
         from hotline.queue_log_wiring import queue_log_ctx
 
         app.cleanup_ctx.append(queue_log_ctx)  # Asterisk's queue_log: the call log catches up from it
-        app.cleanup_ctx.append(_routes)
-        app.cleanup_ctx.append(_fastagi)
+        if separate_ivr:  # the calls on an event loop, a database engine and a GIL of their own
+            from hotline.ivr_worker.supervisor import ivr_worker_context
+
+            app.cleanup_ctx.append(ivr_worker_context(ivr_worker_routes))
+        else:
+            app.cleanup_ctx.append(_routes)
+            app.cleanup_ctx.append(_fastagi)
     if agi_routes:
         engine.agi_routes.update(agi_routes)
     from agent_console.app import setup_console
@@ -330,5 +339,6 @@ async def run_engine(config: Config) -> int:
     await require_head(config.database_url)
     stop = asyncio.Event()
     stop_on_signals(stop)
-    await serve(build_app(config, freeze_heap=True), config.console.host, config.console.port, stop)
+    await serve(build_app(config, freeze_heap=True, separate_ivr=config.agi.ivr_worker), config.console.host,
+                config.console.port, stop)
     return 0

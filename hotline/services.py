@@ -10,16 +10,29 @@ from hotline.config import Config
 
 
 async def build_services(config: Config, sessions: async_sessionmaker, clock: Callable[[], datetime]) -> dict:
+    from tickets.deadlines import seed_default_rules
+
+    await seed_default_rules(sessions)
+    services = await build_call_services(config, sessions, clock)
+    services["accounts"] = _accounts(config, sessions, clock)
+    services["catalogue"] = _catalogue(sessions, clock)
+    services["handling"] = _handling(config, sessions, services["tickets"])
+    return services
+
+
+async def build_call_services(config: Config, sessions: async_sessionmaker, clock: Callable[[], datetime]) -> dict:
+    """What a call needs: tickets (with 并单), lines, classification, emergency words. The engine builds
+    these with the rest; the IVR worker process builds only these, on its own database engine."""
+    from hotline.changes import SettingsChanges
     from ivr.classify.classifier import Classifier
     from ivr.classify.emergency import EmergencyDetector, default_emergency_rules, load_emergency_rules
     from ivr.classify.rules import default_rules, load_rules
     from ivr.classify.segmenter import Segmenter
     from queues.lines import LineService
-    from tickets.deadlines import DeadlineRules, seed_default_rules
+    from tickets.deadlines import DeadlineRules
     from tickets.service import TicketService
     from tickets.workcalendar import WorkCalendar
 
-    await seed_default_rules(sessions)
     async with sessions() as session:
         rules = await DeadlineRules.load(session)
     calendar = WorkCalendar.shipped()
@@ -31,18 +44,16 @@ async def build_services(config: Config, sessions: async_sessionmaker, clock: Ca
     await classifier.start()
     emergency = EmergencyDetector(load_emergency_rules(config.ivr.emergency_words_file)
                                   if config.ivr.emergency_words_file else default_emergency_rules())
-    services = {
+    changes = SettingsChanges()  # admin saves, announced to the IVR worker process (hotline/ivr_worker/)
+    return {
+        "changes": changes,
         "segmenter": segmenter,
         "classifier": classifier,
         "emergency": emergency,
         "tickets": (tickets := TicketService(sessions, clock, calendar, rules)),
         "merging": _merging(tickets, config),
-        "lines": LineService(sessions),
-        "accounts": _accounts(config, sessions, clock),
-        "catalogue": _catalogue(sessions, clock),
+        "lines": LineService(sessions, changes=changes),
     }
-    services["handling"] = _handling(config, sessions, services["tickets"])
-    return services
 
 
 def _handling(config: Config, sessions: async_sessionmaker, tickets):

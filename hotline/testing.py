@@ -33,6 +33,7 @@ class RunningHotline:
     asterisk_dir: Path
     runner: web.AppRunner | None = None
     service_overrides: Mapping[str, Any] | None = None
+    ivr_worker: bool = False  # FastAGI served by a separate IVR worker process, as `hotline run` does
 
     async def kill_engine(self) -> int:
         """The engine dies without a goodbye (kill -9): the calls in its memory and the finished
@@ -53,7 +54,8 @@ class RunningHotline:
 
     async def start_engine(self) -> None:
         """A new engine process on the same database, Asterisk and queue_log."""
-        self.app, self.runner = await _start_engine(self.config, self.standin, self.service_overrides)
+        self.app, self.runner = await _start_engine(self.config, self.standin, self.service_overrides,
+                                                    ivr_worker=self.ivr_worker)
 
     @property
     def engine(self) -> Engine:
@@ -109,7 +111,7 @@ def test_config(data_dir: Path, ami_port: int, extra: Mapping[str, Any] | None =
         "engine": {"mode": "development", "data_dir": str(data_dir)},
         "ami": {"servers": [{"name": "standin", "port": ami_port, "secret": DEMO_AMI_SECRET}],
                 "connect_timeout": 2.0, "reconnect_max_delay": 1.0},
-        "agi": {"port": 0},
+        "agi": {"port": 0, "engine_nice": 0},  # the test process must keep its priority for the next tests
         "console": {"port": 0},
         "ivr": {"intake_dir": str(data_dir / "intake")},
         "asterisk": {"config_dir": str(data_dir / "asterisk")},
@@ -119,12 +121,14 @@ def test_config(data_dir: Path, ami_port: int, extra: Mapping[str, Any] | None =
     return load_config(None, {}, overrides)
 
 
-async def _start_engine(cfg: Config, standin, services: Mapping[str, Any] | None):
-    app = build_app(cfg, service_overrides=dict(services or {}))
+async def _start_engine(cfg: Config, standin, services: Mapping[str, Any] | None, *, ivr_worker: bool = False):
+    app = build_app(cfg, service_overrides=dict(services or {}), separate_ivr=ivr_worker)
     runner = web.AppRunner(app)
     await runner.setup()
     try:
         engine = app[ENGINE]
+        if ivr_worker:  # its own interpreter: imports, jieba and the speech model take seconds on a busy host
+            await engine.services["ivr_worker"].wait_ready(timeout=90)
         standin.pbx.agi_map[ENGINE_AGI] = ("127.0.0.1", engine.services["fastagi"].port)
         for client in engine.ami.values():
             await client.wait_ready(timeout=10)
@@ -137,8 +141,10 @@ async def _start_engine(cfg: Config, standin, services: Mapping[str, Any] | None
 @asynccontextmanager
 async def running_hotline(data_dir: Path, *, time_scale: float = 0.05, config: Mapping[str, Any] | None = None,
                           services: Mapping[str, Any] | None = None,
-                          database_url: str | None = None, queue_log: bool = False) -> AsyncIterator[RunningHotline]:
-    """`services` replaces engine services (e.g. a transcriber) before the FastAGI route is built.
+                          database_url: str | None = None, queue_log: bool = False,
+                          ivr_worker: bool = False) -> AsyncIterator[RunningHotline]:
+    """`services` replaces engine services (e.g. a transcriber) before the FastAGI route is built
+    (in-process only: with `ivr_worker` the calls are served by a separate process, as `hotline run` does).
     `queue_log`: the stand-in writes queue_log to data_dir/log/queue_log and the engine follows it."""
     from asterisk_standin.standin import Standin
 
@@ -165,8 +171,8 @@ async def running_hotline(data_dir: Path, *, time_scale: float = 0.05, config: M
     cfg = test_config(data_dir, ami_port, extra)
     hotline = None
     try:
-        app, runner = await _start_engine(cfg, standin, services)
-        hotline = RunningHotline(cfg, app, standin, asterisk_dir, runner, services)
+        app, runner = await _start_engine(cfg, standin, services, ivr_worker=ivr_worker)
+        hotline = RunningHotline(cfg, app, standin, asterisk_dir, runner, services, ivr_worker)
         yield hotline
     finally:
         await standin.stop()

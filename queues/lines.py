@@ -42,8 +42,10 @@ class LineService:
     # (tests/faults: 1.0 s here made a call wait 2.5 s longer during a stall). The first load has
     # nothing to fall back on and waits `first_load_timeout`.
     def __init__(self, sessions: async_sessionmaker, *, ttl: float = 5.0, reload_timeout: float = 0.3,
-                 first_load_timeout: float = 1.0, monotonic: Callable[[], float] = time.monotonic):
+                 first_load_timeout: float = 1.0, monotonic: Callable[[], float] = time.monotonic,
+                 changes=None):
         self._sessions = sessions
+        self._changes = changes  # hotline.changes.SettingsChanges: told of every save (the IVR worker re-reads)
         self._ttl = ttl
         self.reload_timeout = reload_timeout
         self.first_load_timeout = first_load_timeout
@@ -107,6 +109,8 @@ class LineService:
             row.note = note or row.note or ""
             session.add(row)
         self.invalidate()
+        if self._changes is not None:
+            self._changes.notify("lines")
         return line
 
     async def import_csv(self, path: Path = SEED_CSV) -> int:

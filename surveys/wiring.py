@@ -10,7 +10,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from hotline.engine import ENGINE
-from ivr.fastagi import AgiSession
+from ivr.fastagi import AgiServer, AgiSession
 from ivr.frontend.driver import drive
 
 from surveys.flow import survey_flow
@@ -48,22 +48,27 @@ def build_service(engine) -> SurveyService:
                          sms=engine.services.get("sms_survey"))
 
 
-async def surveys_context(app: web.Application) -> AsyncIterator[None]:
-    engine = app[ENGINE]
-    service = build_service(engine)
-    engine.services["surveys"] = service
+def attach_router(engine, service: SurveyService) -> None:
+    """回访分派: each due ticket on one list, the survey's or the agents' (docs/surveys.md)."""
     callbacks = engine.services.get("callbacks")
     if engine.config.survey.enabled and callbacks is not None:
-        # 回访分派: each due ticket on one list, the survey's or the agents' (docs/surveys.md)
         from callbacks.assign import CallbackRouter
         from callbacks.split import SplitRule
 
         service.router = callbacks.router = CallbackRouter(
             engine.sessions, engine.services["tickets"], engine.clock, SplitRule.from_config(engine.config.survey),
             timedelta(minutes=engine.config.callbacks.due_after_minutes), service.store.blocked_among)
+
+
+async def surveys_context(app: web.Application) -> AsyncIterator[None]:
+    engine = app[ENGINE]
+    service = build_service(engine)
+    engine.services["surveys"] = service
+    callbacks = engine.services.get("callbacks")
+    attach_router(engine, service)
     fastagi = engine.services.get("fastagi")
-    if fastagi is not None and "survey" not in fastagi._routes:  # noqa: SLF001 - one registration per server
-        fastagi.add_route("survey", make_survey_handler(service))
+    if isinstance(fastagi, AgiServer) and "survey" not in fastagi._routes:  # noqa: SLF001 - one registration per server
+        fastagi.add_route("survey", make_survey_handler(service))  # (the IVR worker process registers its own)
     subs = [(client, client.subscribe(service.handle, events=["OriginateResponse"], typed=True, name="surveys"))
             for client in engine.ami.values()]
     scheduler = None

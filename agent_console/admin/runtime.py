@@ -64,7 +64,7 @@ def use_rules(services: dict, classifier_rules, emergency_rules) -> None:
 
 async def admin_settings_context(app: web.Application) -> AsyncIterator[None]:
     engine, console = app[ENGINE], app[CONSOLE]
-    store = SettingsStore(engine.sessions, lambda: engine.clock())
+    store = SettingsStore(engine.sessions, lambda: engine.clock(), engine.services.get("changes"))
     engine.services[STORE] = store
     reasons = await store.get(PAUSE_REASONS)
     if reasons is not None:

@@ -17,9 +17,10 @@ PASSWORD_POLICY = "password_policy"
 
 
 class SettingsStore:
-    def __init__(self, sessions: async_sessionmaker, clock: Callable[[], datetime]) -> None:
+    def __init__(self, sessions: async_sessionmaker, clock: Callable[[], datetime], changes=None) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._changes = changes  # hotline.changes.SettingsChanges: told after each put has committed
 
     async def get(self, key: str, default: Any = None) -> Any:
         async with self._sessions() as session:
@@ -33,3 +34,5 @@ class SettingsStore:
                 session.add(ConsoleSetting(key=key, value=value, updated_at=self._clock(), updated_by=actor[:64]))
             else:
                 row.value, row.updated_at, row.updated_by = value, self._clock(), actor[:64]
+        if self._changes is not None:
+            self._changes.notify(key)

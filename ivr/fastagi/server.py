@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -76,10 +77,13 @@ async def read_environment(reader: asyncio.StreamReader, limits: Limits) -> byte
 class AgiServer:
     def __init__(self, routes: Mapping[str, Handler] | None = None, *, host: str = "127.0.0.1",
                  port: int = 4573, limits: Limits | None = None, logger: logging.Logger | None = None,
-                 backlog: int = 1024, allowed_peers: PeerAllowlist | None = None) -> None:
+                 backlog: int = 1024, allowed_peers: PeerAllowlist | None = None,
+                 sock: socket.socket | None = None) -> None:
         """`backlog` is sized for a burst of calls (e.g. after a trunk comes back), not the 100 default;
-        `allowed_peers` defaults to loopback (Asterisk on the same host)."""
+        `allowed_peers` defaults to loopback (Asterisk on the same host); `sock` is a listening socket
+        bound by someone else (the engine process hands its one to each IVR worker it starts)."""
         self.host = host
+        self._sock = sock
         self.allowed_peers = allowed_peers or PeerAllowlist.of()
         self._backlog = backlog
         self.limits = limits or Limits()
@@ -121,8 +125,12 @@ class AgiServer:
         return ServerStatus(len(self._tasks), self._accepted, self._dropped, self._failed, self._refused)
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.host, self._port, backlog=self._backlog,
-                                                  limit=self.limits.max_header_bytes)
+        if self._sock is not None:
+            self._server = await asyncio.start_server(self._serve, sock=self._sock, backlog=self._backlog,
+                                                      limit=self.limits.max_header_bytes)
+        else:
+            self._server = await asyncio.start_server(self._serve, self.host, self._port, backlog=self._backlog,
+                                                      limit=self.limits.max_header_bytes)
         self._sweeper = asyncio.create_task(self._deadlines.run(), name="fastagi-deadlines")
         self._log.info("fastagi listening on %s:%s", self.host, self.port)
 

@@ -42,7 +42,8 @@ class LedgerFollow:
                                              ticket=ticket, trigger=linkage.trigger)
 
 
-def make_ivr_route(engine):
+def make_ivr_route(engine, *, linkage_follow=None):
+    """`linkage_follow` replaces the in-process ledger adapter (the IVR worker sends it to the engine)."""
     config = engine.config.ivr
     services = engine.services
     tickets = services["tickets"]
@@ -54,7 +55,7 @@ def make_ivr_route(engine):
         recordings_dir=config.intake_dir.resolve(), live=services.get("floor"),
         transcriber=services.get("transcriber"), classifier=services.get("classifier"),
         emergency=services.get("emergency"), linkage_log=TicketLinkageLog(tickets),
-        linkage_follow=LedgerFollow(services), queue_waits=_queue_waits(services),
+        linkage_follow=linkage_follow or LedgerFollow(services), queue_waits=_queue_waits(services),
         status_lookup=TicketStatusLookup(tickets))
     return make_ivr_handler(deps)
 

@@ -1,0 +1,3 @@
+from hotline.ivr_worker.worker import main
+
+raise SystemExit(main())
