@@ -106,8 +106,11 @@ async def _serve_engine(data_dir: Path, phones: int, cpu: int, database_url: str
                 async with app[ENGINE].sessions() as session:
                     drafts = await session.scalar(select(func.count()).select_from(Ticket)
                                                   .where(Ticket.channel == "web"))
+                writer = app[CITIZEN].desk.writer
+                batches = list(writer.recent)
+                writer.recent.clear()
                 print(json.dumps({"drafts": drafts, "cpu": time.process_time(), "wall": time.perf_counter(),
-                                  "lag_p99_ms": lag_p99}), flush=True)
+                                  "lag_p99_ms": lag_p99, "batches": batches}), flush=True)
     finally:
         lagger.cancel()
         await runner.cleanup()
@@ -184,6 +187,7 @@ def _phase(engine, ports, args, kind: str, offset: int, codes_file: Path, load_c
     result["lag"] = after["lag_p99_ms"]
     result["cpu"] = result["cpu_seconds"] / (after["wall"] - before["wall"])
     result["drafts"] = after["drafts"] - before["drafts"]
+    result["batches"] = after["batches"]
     return result
 
 
@@ -251,6 +255,12 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
     late, gave_up = intake["drafts"] - ok, intake["statuses"].get("TimeoutError", 0)
     print(f"answers: floor {floor['statuses']}, intake {intake['statuses']}; drafts stored {intake['drafts']}"
           + (f" ({late} finished after the client gave up at {args.timeout:.0f} s)" if late > 0 else ""))
+    batches = intake["batches"]
+    if batches:
+        sizes = [n for n, _ in batches]
+        c50, c99 = _q([t for _, t in batches])
+        print(f"group commit: {len(batches)} batches, {statistics.mean(sizes):.1f} submissions each on average "
+              f"(largest {max(sizes)}), commit p50 {c50:.2f} ms, p99 {c99:.2f} ms")
     ratio = p99 / rows["floor"][1] if rows["floor"][1] else float("inf")
     print("p50/p99: of the answered submissions (a ticket number), from their scheduled send time; refused p99: "
           "of the 503 系统繁忙 refusals and failures; CPU ms/ok: the engine process's CPU per answered submission; "
@@ -289,8 +299,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_engine:
-        asyncio.run(_serve_engine(args.serve_engine, args.phones, args.cpu if args.cpu is not None else _cpus()[0],
-                                  args.database_url, args.max_in_flight))
+        serve = _serve_engine(args.serve_engine, args.phones, args.cpu if args.cpu is not None else _cpus()[0],
+                              args.database_url, args.max_in_flight)
+        if os.environ.get("H21_PROFILE"):
+            import cProfile
+            cProfile.runctx("asyncio.run(serve)", globals(), {"serve": serve, "asyncio": asyncio},
+                            os.environ["H21_PROFILE"])
+        else:
+            asyncio.run(serve)
         return 0
     if args.load:
         if args.cpu is not None:
