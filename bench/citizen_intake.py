@@ -10,6 +10,12 @@ target rate — each at its scheduled time, whatever the answers before it did �
 from that scheduled time, so a server that falls behind is charged for the queue it builds. This
 process plays Asterisk: C concurrent FastAGI calls, replies paced 20-50 ms, command turnarounds timed.
 
+The IVR load, and "Beijing scale": a center the size of Beijing's 12345 takes on the order of 60,000 calls a day
+(an estimate, not a measured figure); a peak hour of ~10 % of them is under 2 new calls/s, and a few hundred
+callers in the IVR at once, each sending an AGI command every few seconds, make under ~150 commands/s. The bench
+keeps 20 FastAGI calls going at once with Asterisk's replies paced 20-50 ms — ~50 calls/s and ~500 commands/s,
+printed per run — heavier than that peak in both call set-ups and commands.
+
 Phases, all with the IVR running: `floor` (GET /citizen/new, the same public form page without the
 database, at the same rate: the HTTP stack's and the page's own cost on this machine, the in-run
 baseline; /healthz is not used, it queries the database on every request), then `intake`. Target: intake achieves the rate with p99 ≤ 50 ms,
@@ -44,6 +50,7 @@ from bench.fastagi import steady_load  # noqa: E402
 SESSION_KEY = "bench-citizen-intake-key-0123456789abcdef"
 FORM_TOKEN = "benchformtoken0123456789abcdef"
 TARGET_RATE, TARGET_P99_MS = 500.0, 50.0
+AGI_COMMANDS_PER_CALL = 10  # bench.fastagi.ours_server's route: one turnaround is timed per command after the first
 
 
 def _cpus() -> list[int]:
@@ -239,6 +246,11 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
           f"concurrent FastAGI calls throughout")
     print(f"{'phase':>8} {'sent':>6} {'ok':>6} {'rate/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'eng CPU':>8} "
           f"{'CPU ms/ok':>9} {'IVR p50':>8} {'IVR p99':>8} {'refused p99':>12} {'lag p99':>8}")
+    ivr_seconds = args.seconds + 0.4
+    commands = len(intake["ivr"]) / ivr_seconds
+    print(f"IVR during intake: {commands / (AGI_COMMANDS_PER_CALL - 1):.0f} FastAGI calls/s, {commands:.0f} AGI "
+          f"commands/s ({args.calls} calls at once, replies paced 20-50 ms; a Beijing-scale peak is < 2 calls/s, "
+          f"< 150 commands/s)")
     qi50, qi99 = _q(quiet)
     print(f"{'quiet':>8} {'-':>6} {'-':>6} {'-':>7} {'-':>8} {'-':>8} {'-':>8} {'-':>9} {qi50:>8.2f} {qi99:>8.2f}")
     rows = {}
@@ -301,12 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve_engine:
         serve = _serve_engine(args.serve_engine, args.phones, args.cpu if args.cpu is not None else _cpus()[0],
                               args.database_url, args.max_in_flight)
-        if os.environ.get("H21_PROFILE"):
-            import cProfile
-            cProfile.runctx("asyncio.run(serve)", globals(), {"serve": serve, "asyncio": asyncio},
-                            os.environ["H21_PROFILE"])
-        else:
-            asyncio.run(serve)
+        asyncio.run(serve)
         return 0
     if args.load:
         if args.cpu is not None:

@@ -92,7 +92,7 @@ class IntakeWriter:
     def __init__(self, store: IntakeStore, clock: Callable[[], datetime], *, max_items: int = 200,
                  linger: float = 0.002, timeout: float = 5.0, max_queued: int = 2000, cooldown: float = 1.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.store, self._clock, self._monotonic = store, clock, monotonic
+        self.store, self._clock, self.monotonic = store, clock, monotonic
         self.max_items, self.linger, self.timeout, self.max_queued, self.cooldown = (
             max_items, linger, timeout, max_queued, cooldown)
         self._queue: list[Queued] = []
@@ -118,7 +118,7 @@ class IntakeWriter:
         """(ticket number, query code) once stored; IntakeUnavailable or Busy (nothing stored) otherwise."""
         if self._task is None or self._closing:
             raise IntakeUnavailable("the intake writer is not running")
-        if self._monotonic() < self._down_until:
+        if self.monotonic() < self._down_until:
             self.refused += 1
             raise IntakeUnavailable("the store failed a moment ago")
         if len(self._queue) >= self.max_queued:
@@ -150,7 +150,7 @@ class IntakeWriter:
         except Exception as exc:  # noqa: BLE001 - any failure of the batch: every waiter is told, nothing kept
             queued, self._queue = self._queue, []
             self.failed_batches += 1
-            self._down_until = self._monotonic() + self.cooldown
+            self._down_until = self.monotonic() + self.cooldown
             log.error("citizen.intake: a batch of %d submissions was not stored (%s: %s); %d queued behind it "
                       "refused too, new ones refused for %.1f s", len(batch), type(exc).__name__, exc,
                       len(queued), self.cooldown)
