@@ -96,6 +96,7 @@ class IntakeWriter:
         self.max_items, self.linger, self.timeout, self.max_queued, self.cooldown = (
             max_items, linger, timeout, max_queued, cooldown)
         self._queue: list[Queued] = []
+        self._batch: list[Queued] = []  # the one being committed
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._closing = False
@@ -130,17 +131,26 @@ class IntakeWriter:
         return await item.future
 
     async def _run(self) -> None:
-        while True:
-            if not self._queue:
-                if self._closing:
-                    return
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            if len(self._queue) < self.max_items and self.linger > 0 and not self._closing:
-                await asyncio.sleep(self.linger)  # a few ms for more to join; a busy queue goes at once
-            batch, self._queue = self._queue[:self.max_items], self._queue[self.max_items:]
-            await self._commit(batch)
+        try:
+            while True:
+                if not self._queue:
+                    if self._closing:
+                        return
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                if len(self._queue) < self.max_items and self.linger > 0 and not self._closing:
+                    await asyncio.sleep(self.linger)  # a few ms for more to join; a busy queue goes at once
+                self._batch, self._queue = self._queue[:self.max_items], self._queue[self.max_items:]
+                await self._commit(self._batch)
+                self._batch = []
+        finally:  # cancelled (or a bug): nobody waits forever. A batch cut off mid-commit may have been stored;
+            # its citizens are told it was not (never the reverse: nobody is shown a number that is not stored)
+            self._closing = True
+            for item in self._batch + self._queue:
+                if not item.future.done():
+                    item.future.set_exception(IntakeUnavailable("the intake writer stopped"))
+            self._batch, self._queue = [], []
 
     async def _commit(self, batch: list[Queued]) -> None:
         began = time.perf_counter()
