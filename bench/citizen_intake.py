@@ -234,7 +234,10 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
             ports = json.loads(engine.stdout.readline())
             codes_file = Path(tmp) / "codes.json"
             asyncio.run(steady_load(ports["agi_port"], args.calls, 2.0, args.seed))  # warm-up
+            before_quiet = _ask(engine)
             quiet = asyncio.run(steady_load(ports["agi_port"], args.calls, args.seconds, args.seed))
+            after_quiet = _ask(engine)
+            ivr_cpu = (after_quiet["cpu"] - before_quiet["cpu"]) / (after_quiet["wall"] - before_quiet["wall"])
             floor = _phase(engine, ports, args, "floor", 0, codes_file, load_cpu)
             intake = _phase(engine, ports, args, "intake", per_phase, codes_file, load_cpu)
         finally:
@@ -252,7 +255,7 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
           f"commands/s ({args.calls} calls at once, replies paced 20-50 ms; a Beijing-scale peak is < 2 calls/s, "
           f"< 150 commands/s)")
     qi50, qi99 = _q(quiet)
-    print(f"{'quiet':>8} {'-':>6} {'-':>6} {'-':>7} {'-':>8} {'-':>8} {'-':>8} {'-':>9} {qi50:>8.2f} {qi99:>8.2f}")
+    print(f"{'quiet':>8} {'-':>6} {'-':>6} {'-':>7} {'-':>8} {'-':>8} {ivr_cpu:>8.2f} {'-':>9} {qi50:>8.2f} {qi99:>8.2f}")
     rows = {}
     for name, r in (("floor", floor), ("intake", intake)):
         p50, p99 = _q(r["latencies"])
@@ -264,6 +267,9 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         print(f"{name:>8} {r['count']:>6} {ok:>6} {rate:>7.0f} {p50:>8.2f} {p99:>8.2f} {r['cpu']:>8.2f} "
               f"{per_ok:>9.2f} {i50:>8.2f} {i99:>8.2f} {_q(r['others'])[1]:>12.2f} {r['lag']:>8.2f}")
     p50, p99, rate, ok, i99 = rows["intake"]
+    net = (intake["cpu_seconds"] - ivr_cpu * (args.seconds + 0.4)) / ok * 1000 if ok else float("nan")
+    print(f"engine CPU: the IVR alone (quiet) {ivr_cpu:.2f} of the core; one submission costs {net:.2f} ms of CPU "
+          f"beyond it, so {TARGET_RATE:.0f}/s need {net * TARGET_RATE / 1000 + ivr_cpu:.2f} of the core with the IVR")
     late, gave_up = intake["drafts"] - ok, intake["statuses"].get("TimeoutError", 0)
     print(f"answers: floor {floor['statuses']}, intake {intake['statuses']}; drafts stored {intake['drafts']}"
           + (f" ({late} finished after the client gave up at {args.timeout:.0f} s)" if late > 0 else ""))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tickets.errors import NumberSpaceExhausted
 from tickets.models import TicketDayCounter
@@ -48,13 +48,13 @@ async def next_number(session: AsyncSession, day: date) -> str:
     return format_number(day, sequence)
 
 
-async def next_numbers(session: AsyncSession, day: date, count: int) -> list[str]:
+async def next_numbers(session: AsyncSession | AsyncConnection, day: date, count: int) -> list[str]:
     """Take the next `count` numbers of `day` with ONE counter upsert (a batch of web drafts stored in
     one transaction): the same lock and the same give-back on rollback as `next_number`."""
     if count < 1:
         return []
     key = f"{day:%Y%m%d}"
-    stmt = _take_many(session.get_bind().dialect.name)
+    stmt = _take_many(session.dialect.name if isinstance(session, AsyncConnection) else session.get_bind().dialect.name)
     last = (await session.execute(stmt, {"day": key, "count": count})).scalar_one()
     if last > MAX_SEQUENCE:
         raise NumberSpaceExhausted(key)

@@ -179,10 +179,10 @@ class TicketService:
                                   supervised=False, supervision_count=0, last_event_seq=1, version=1, **fields)
             details.append(extra.apply(row) if extra is not None else {})
             rows.append(vars(row))
-        # executemany without RETURNING (one statement on both databases; RETURNING in a given order is row by
-        # row on SQLite), then the ids by the numbers just taken, which no one else can hold
-        await session.execute(Ticket.__table__.insert(), rows)
-        ids = dict((await session.execute(select(Ticket.number, Ticket.id).where(Ticket.number.in_(numbers)))).all())
+        # one multi-row INSERT .. RETURNING on both databases (SQLAlchemy's insertmanyvalues); the rows come back
+        # in no promised order, so each id is matched by its number (asking for parameter order is row by row on SQLite)
+        table = Ticket.__table__
+        ids = dict((await session.execute(table.insert().returning(table.c.number, table.c.id), rows)).all())
         await session.execute(TicketEvent.__table__.insert(), [
             {"ticket_id": ids[row["number"]], "seq": 1, "at": now, "actor": actor, "action": Action.CREATE.value,
              "from_status": None, "to_status": Status.DRAFT.value,
