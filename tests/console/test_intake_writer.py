@@ -76,3 +76,22 @@ async def test_given_a_full_queue_when_another_submits_then_busy_at_once_and_sto
                                                                    "20261203000003"]
     with pytest.raises(IntakeUnavailable):
         await writer.submit(item("e"))
+
+
+async def test_given_a_database_that_stalls_when_citizens_submit_then_503_within_the_timeout_and_at_once_after():
+    store = RecordingStore()
+    store.gate.clear()  # the database never answers
+    now = [0.0]
+    writer = IntakeWriter(store, clock, linger=0, timeout=0.2, cooldown=1.0, monotonic=lambda: now[0])
+    writer.start()
+    began = asyncio.get_running_loop().time()
+    results = await asyncio.gather(*(writer.submit(item(t)) for t in "abc"), return_exceptions=True)
+    assert all(isinstance(r, IntakeUnavailable) for r in results)
+    assert asyncio.get_running_loop().time() - began < 2.0, "answered by the batch timeout, not by the database"
+    with pytest.raises(IntakeUnavailable):  # within the cooldown: refused without waiting at all
+        async with asyncio.timeout(0.05):
+            await writer.submit(item("d"))
+    store.gate.set()
+    now[0] += 1.5
+    assert (await writer.submit(item("e")))[0] == "20261203000001", "nothing of the failed batch was kept"
+    await writer.stop()
