@@ -475,7 +475,7 @@ class CitizenSection(_Section):
     # committed within `batch_timeout_seconds` fails whole (503, nothing stored); for
     # `batch_cooldown_seconds` after a failure new submissions get 503 at once; a queue of
     # `batch_max_queued` refuses more (503).
-    batch_max_items: int = Field(200, ge=1, le=5000)
+    batch_max_items: int = Field(64, ge=1, le=5000)
     batch_linger_ms: float = Field(2.0, ge=0, le=100)
     batch_timeout_seconds: float = Field(5.0, gt=0, le=60)
     batch_cooldown_seconds: float = Field(1.0, ge=0, le=60)

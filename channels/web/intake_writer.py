@@ -1,8 +1,9 @@
 """Group commit for the web intake: many submissions stored in one transaction.
 
 A submission is checked and rate-limited in memory by the view and the desk, then queued here. One
-writer task takes what is queued (up to `max_items`, after waiting `linger` seconds for more when the
-queue is short) and stores the whole batch in ONE transaction through `IntakeStore`: the ticket numbers
+writer task takes what is queued (up to `max_items`: the rows are prepared on the event loop the IVR
+shares, so a bounded batch is a bounded pause; after waiting `linger` seconds for more when the queue
+is short) and stores the whole batch in ONE transaction through `IntakeStore`: the ticket numbers
 (one counter upsert), the drafts with channel web, the query codes' hashes, the attachment rows and the
 `citizen.submit` audit rows. Only after that commit is each waiter answered with its number and query
 code, so a citizen is never shown a number that is not stored. While one batch commits the next one
@@ -89,7 +90,7 @@ class IntakeStore:
 
 
 class IntakeWriter:
-    def __init__(self, store: IntakeStore, clock: Callable[[], datetime], *, max_items: int = 200,
+    def __init__(self, store: IntakeStore, clock: Callable[[], datetime], *, max_items: int = 64,
                  linger: float = 0.002, timeout: float = 5.0, max_queued: int = 2000, cooldown: float = 1.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.store, self._clock, self.monotonic = store, clock, monotonic
