@@ -126,8 +126,9 @@ async def new_submit(request: web.Request) -> web.Response:
                 if spool is not None:
                     shutil.rmtree(spool, ignore_errors=True)  # kept files were moved out; refused ones go
     except Busy:
-        log.warning("citizen.busy: %d submissions in flight, refused (%d so far)", cap.in_flight.now,
-                    cap.in_flight.refused)
+        if cap.in_flight.refused == 1 or cap.in_flight.refused % 100 == 0:  # a flood must not also flood the log
+            log.warning("citizen.busy: %d submissions in flight, refused (%d so far)", cap.in_flight.now,
+                        cap.in_flight.refused)
         return _page(request, "citizen_new.html", {"values": {}, "error": BUSY, "notice": ""}, status=503,
                      retry_after=BUSY_RETRY)
 
