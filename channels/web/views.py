@@ -174,7 +174,7 @@ async def _new_submit(request: web.Request, cap, spool: Path | None) -> web.Resp
     except FormError as exc:
         return again(exc.message)
     except (IntakeUnavailable, Busy) as exc:  # nothing stored; the form comes back filled, the SMS code still good
-        log.warning("citizen.submit not stored: %s", exc)
+        log.info("citizen.submit not stored: %s", exc)  # the writer logs the failed batch once, at ERROR
         return again(BUSY, status=503, retry_after=BUSY_RETRY)
     return _page(request, "citizen_done.html", {"number": number, "code": code, "files": len(files)})
 
