@@ -93,7 +93,10 @@ async def test_given_many_citizens_submitting_at_once_when_answered_then_every_n
             assert (ticket.caller, ticket.channel, ticket.status) == (phone, Channel.WEB, Status.DRAFT)
             assert ticket.content.endswith(f"（{phone}）") and ticket.address == FORM["address"]
             assert [e.action for e in await tickets.history(number)] == ["create"]
-        for number, qcode in list(zip(numbers, qcodes, strict=True))[::7]:  # the citizen's own view
+        for number, qcode in zip(numbers, qcodes, strict=True):  # every citizen reads theirs with their code
+            seen = await desk.lookup(number, qcode)
+            assert seen is not None and (seen.number, seen.status) == (number, "已提交，待受理")
+        for number, qcode in list(zip(numbers, qcodes, strict=True))[::7]:  # and the page shows it
             html = await (await query(client, number, qcode)).text()
             assert "已提交，待受理" in html and number in html
         wrong = await query(client, numbers[0], qcodes[1])
