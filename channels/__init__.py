@@ -80,7 +80,7 @@ async def _channels_context(app: aiohttp_web.Application) -> AsyncIterator[None]
     engine.services["sms"] = outbox
     citizen = engine.config.citizen
     attachments = AttachmentStore(engine.config.engine.data_dir / "citizen", engine.sessions, clock)
-    store = IntakeStore(engine.services["tickets"], engine.sessions, attachments, AuditLog(engine.sessions, clock))
+    store = IntakeStore(engine.services["tickets"], engine.db, attachments, AuditLog(engine.sessions, clock))
     writer = IntakeWriter(store, clock, max_items=citizen.batch_max_items, linger=citizen.batch_linger_ms / 1000,
                           timeout=citizen.batch_timeout_seconds, max_queued=citizen.batch_max_queued,
                           cooldown=citizen.batch_cooldown_seconds)

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from tickets import day_figures
@@ -163,7 +163,7 @@ class TicketService:
             await session.flush()
             return TicketView.of(ticket)
 
-    async def insert_drafts(self, session: AsyncSession, drafts: list[tuple[dict[str, Any], Any]], *,
+    async def insert_drafts(self, session: AsyncSession | AsyncConnection, drafts: list[tuple[dict[str, Any], Any]], *,
                             actor: str, now: datetime) -> list[str]:
         """Many drafts in the caller's transaction (the web intake's group commit): one counter upsert for
         their numbers, one multi-row insert of the tickets, one of their create events. `drafts` are

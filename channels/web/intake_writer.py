@@ -57,21 +57,22 @@ class Queued:
 class IntakeStore:
     """The SQL of one batch (the writer's adapter; a test replaces it to inject a failure)."""
 
-    def __init__(self, tickets, sessions, attachments, audit) -> None:
-        self._tickets, self._sessions, self._attachments, self._audit = tickets, sessions, attachments, audit
+    def __init__(self, tickets, db, attachments, audit) -> None:
+        """`db`: the engine's AsyncEngine; `audit`: an AuditLog (for its checked rows)."""
+        self._tickets, self._db, self._attachments, self._audit = tickets, db, attachments, audit
 
     async def write(self, items: list[Queued], now: datetime) -> list[tuple[str, str]]:
         """(number, query code) per item, committed; or an exception and nothing stored."""
         placed: list[str] = []
-        try:  # a Core connection, not an ORM session: nothing here needs the identity map, and it halves the cost
-            async with self._sessions.kw["bind"].begin() as conn:
+        try:  # a Core connection, not an ORM session: nothing here needs the identity map (less per statement)
+            async with self._db.begin() as conn:
                 return await self.insert(conn, items, now, placed)
         except BaseException:
             self._attachments.remove(placed)
             raise
 
-    async def insert(self, session, items: list[Queued], now: datetime, placed: list[str]) -> list[tuple[str, str]]:
-        numbers = await self._tickets.insert_drafts(session, [(i.fields, i.details) for i in items],
+    async def insert(self, conn, items: list[Queued], now: datetime, placed: list[str]) -> list[tuple[str, str]]:
+        numbers = await self._tickets.insert_drafts(conn, [(i.fields, i.details) for i in items],
                                                     actor=ACTOR, now=now)
         codes, rows, files, audit = [], [], [], []
         for number, item in zip(numbers, items, strict=True):
@@ -82,10 +83,10 @@ class IntakeStore:
                 placed.append(number)
                 files.extend(self._attachments.place(number, item.files))
             audit.append(self._audit.row(Actor(None, "citizen", item.ip), "citizen.submit", number, "ok"))
-        await session.execute(QueryCode.__table__.insert(), rows)
+        await conn.execute(QueryCode.__table__.insert(), rows)
         if files:
-            await session.execute(Attachment.__table__.insert(), files)
-        await session.execute(AuditEntry.__table__.insert(), audit)
+            await conn.execute(Attachment.__table__.insert(), files)
+        await conn.execute(AuditEntry.__table__.insert(), audit)
         return list(zip(numbers, codes, strict=True))
 
 

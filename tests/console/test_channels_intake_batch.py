@@ -111,8 +111,8 @@ class FailingStore(IntakeStore):
         self.__dict__.update(real.__dict__)
         self.batches: list[int] = []
 
-    async def insert(self, session, items, now, placed):
-        await super().insert(session, items, now, placed)
+    async def insert(self, conn, items, now, placed):
+        await super().insert(conn, items, now, placed)
         self.batches.append(len(items))
         raise OperationalError("COMMIT", {}, Exception("disk I/O error (injected)"))
 
