@@ -10,6 +10,12 @@ target rate — each at its scheduled time, whatever the answers before it did �
 from that scheduled time, so a server that falls behind is charged for the queue it builds. This
 process plays Asterisk: C concurrent FastAGI calls, replies paced 20-50 ms, command turnarounds timed.
 
+The IVR load, and "Beijing scale": a center the size of Beijing's 12345 takes on the order of 60,000 calls a day
+(an estimate, not a measured figure); a peak hour of ~10 % of them is under 2 new calls/s, and a few hundred
+callers in the IVR at once, each sending an AGI command every few seconds, make under ~150 commands/s. The bench
+keeps 20 FastAGI calls going at once with Asterisk's replies paced 20-50 ms — ~50 calls/s and ~500 commands/s,
+printed per run — heavier than that peak in both call set-ups and commands.
+
 Phases, all with the IVR running: `floor` (GET /citizen/new, the same public form page without the
 database, at the same rate: the HTTP stack's and the page's own cost on this machine, the in-run
 baseline; /healthz is not used, it queries the database on every request), then `intake`. Target: intake achieves the rate with p99 ≤ 50 ms,
@@ -44,6 +50,7 @@ from bench.fastagi import steady_load  # noqa: E402
 SESSION_KEY = "bench-citizen-intake-key-0123456789abcdef"
 FORM_TOKEN = "benchformtoken0123456789abcdef"
 TARGET_RATE, TARGET_P99_MS = 500.0, 50.0
+AGI_COMMANDS_PER_CALL = 10  # bench.fastagi.ours_server's route: one turnaround is timed per command after the first
 
 
 def _cpus() -> list[int]:
@@ -106,8 +113,11 @@ async def _serve_engine(data_dir: Path, phones: int, cpu: int, database_url: str
                 async with app[ENGINE].sessions() as session:
                     drafts = await session.scalar(select(func.count()).select_from(Ticket)
                                                   .where(Ticket.channel == "web"))
+                writer = app[CITIZEN].desk.writer
+                batches = list(writer.recent)
+                writer.recent.clear()
                 print(json.dumps({"drafts": drafts, "cpu": time.process_time(), "wall": time.perf_counter(),
-                                  "lag_p99_ms": lag_p99}), flush=True)
+                                  "lag_p99_ms": lag_p99, "batches": batches}), flush=True)
     finally:
         lagger.cancel()
         await runner.cleanup()
@@ -184,6 +194,7 @@ def _phase(engine, ports, args, kind: str, offset: int, codes_file: Path, load_c
     result["lag"] = after["lag_p99_ms"]
     result["cpu"] = result["cpu_seconds"] / (after["wall"] - before["wall"])
     result["drafts"] = after["drafts"] - before["drafts"]
+    result["batches"] = after["batches"]
     return result
 
 
@@ -223,7 +234,10 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
             ports = json.loads(engine.stdout.readline())
             codes_file = Path(tmp) / "codes.json"
             asyncio.run(steady_load(ports["agi_port"], args.calls, 2.0, args.seed))  # warm-up
+            before_quiet = _ask(engine)
             quiet = asyncio.run(steady_load(ports["agi_port"], args.calls, args.seconds, args.seed))
+            after_quiet = _ask(engine)
+            ivr_cpu = (after_quiet["cpu"] - before_quiet["cpu"]) / (after_quiet["wall"] - before_quiet["wall"])
             floor = _phase(engine, ports, args, "floor", 0, codes_file, load_cpu)
             intake = _phase(engine, ports, args, "intake", per_phase, codes_file, load_cpu)
         finally:
@@ -235,8 +249,13 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
           f"concurrent FastAGI calls throughout")
     print(f"{'phase':>8} {'sent':>6} {'ok':>6} {'rate/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'eng CPU':>8} "
           f"{'CPU ms/ok':>9} {'IVR p50':>8} {'IVR p99':>8} {'refused p99':>12} {'lag p99':>8}")
+    ivr_seconds = args.seconds + 0.4
+    commands = len(intake["ivr"]) / ivr_seconds
+    print(f"IVR during intake: {commands / (AGI_COMMANDS_PER_CALL - 1):.0f} FastAGI calls/s, {commands:.0f} AGI "
+          f"commands/s ({args.calls} calls at once, replies paced 20-50 ms; a Beijing-scale peak is < 2 calls/s, "
+          f"< 150 commands/s)")
     qi50, qi99 = _q(quiet)
-    print(f"{'quiet':>8} {'-':>6} {'-':>6} {'-':>7} {'-':>8} {'-':>8} {'-':>8} {'-':>9} {qi50:>8.2f} {qi99:>8.2f}")
+    print(f"{'quiet':>8} {'-':>6} {'-':>6} {'-':>7} {'-':>8} {'-':>8} {ivr_cpu:>8.2f} {'-':>9} {qi50:>8.2f} {qi99:>8.2f}")
     rows = {}
     for name, r in (("floor", floor), ("intake", intake)):
         p50, p99 = _q(r["latencies"])
@@ -248,9 +267,18 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         print(f"{name:>8} {r['count']:>6} {ok:>6} {rate:>7.0f} {p50:>8.2f} {p99:>8.2f} {r['cpu']:>8.2f} "
               f"{per_ok:>9.2f} {i50:>8.2f} {i99:>8.2f} {_q(r['others'])[1]:>12.2f} {r['lag']:>8.2f}")
     p50, p99, rate, ok, i99 = rows["intake"]
+    net = (intake["cpu_seconds"] - ivr_cpu * (args.seconds + 0.4)) / ok * 1000 if ok else float("nan")
+    print(f"engine CPU: the IVR alone (quiet) {ivr_cpu:.2f} of the core; one submission costs {net:.2f} ms of CPU "
+          f"beyond it, so {TARGET_RATE:.0f}/s need {net * TARGET_RATE / 1000 + ivr_cpu:.2f} of the core with the IVR")
     late, gave_up = intake["drafts"] - ok, intake["statuses"].get("TimeoutError", 0)
     print(f"answers: floor {floor['statuses']}, intake {intake['statuses']}; drafts stored {intake['drafts']}"
           + (f" ({late} finished after the client gave up at {args.timeout:.0f} s)" if late > 0 else ""))
+    batches = intake["batches"]
+    if batches:
+        sizes = [n for n, _ in batches]
+        c50, c99 = _q([t for _, t in batches])
+        print(f"group commit: {len(batches)} batches, {statistics.mean(sizes):.1f} submissions each on average "
+              f"(largest {max(sizes)}), commit p50 {c50:.2f} ms, p99 {c99:.2f} ms")
     ratio = p99 / rows["floor"][1] if rows["floor"][1] else float("inf")
     print("p50/p99: of the answered submissions (a ticket number), from their scheduled send time; refused p99: "
           "of the 503 系统繁忙 refusals and failures; CPU ms/ok: the engine process's CPU per answered submission; "
@@ -289,8 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_engine:
-        asyncio.run(_serve_engine(args.serve_engine, args.phones, args.cpu if args.cpu is not None else _cpus()[0],
-                                  args.database_url, args.max_in_flight))
+        serve = _serve_engine(args.serve_engine, args.phones, args.cpu if args.cpu is not None else _cpus()[0],
+                              args.database_url, args.max_in_flight)
+        asyncio.run(serve)
         return 0
     if args.load:
         if args.cpu is not None:

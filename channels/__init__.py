@@ -12,6 +12,7 @@ import logging
 
 from aiohttp import web as aiohttp_web  # `web` is the channels.web subpackage here
 
+from agent_console.audit.service import AuditLog
 from hotline.engine import ENGINE
 
 from .ratelimit import InFlight, WindowLimiter
@@ -27,6 +28,7 @@ from .web.attachments import AttachmentStore
 from .web.codes import VerifyCodes
 from .web.context import CITIZEN, Citizen
 from .web.desk import CitizenDesk
+from .web.intake_writer import IntakeStore, IntakeWriter
 from .wechat import setup_wechat
 
 __all__ = ["CITIZEN", "setup_channels"]
@@ -76,9 +78,15 @@ async def _channels_context(app: aiohttp_web.Application) -> AsyncIterator[None]
                     "请配置 [sms] adapter = \"http\"")
     outbox = SmsOutbox(gateway, engine.sessions, clock)
     engine.services["sms"] = outbox
+    citizen = engine.config.citizen
+    attachments = AttachmentStore(engine.config.engine.data_dir / "citizen", engine.sessions, clock)
+    store = IntakeStore(engine.services["tickets"], engine.db, attachments, AuditLog(engine.sessions, clock))
+    writer = IntakeWriter(store, clock, max_items=citizen.batch_max_items, linger=citizen.batch_linger_ms / 1000,
+                          timeout=citizen.batch_timeout_seconds, max_queued=citizen.batch_max_queued,
+                          cooldown=citizen.batch_cooldown_seconds)
     cap.desk = CitizenDesk(engine.services["tickets"], engine.sessions, outbox,
-                           VerifyCodes(clock, engine.config.citizen.code_ttl_seconds), clock,
-                           AttachmentStore(engine.config.engine.data_dir / "citizen", engine.sessions, clock))
+                           VerifyCodes(clock, citizen.code_ttl_seconds), clock, attachments, writer)
+    writer.start()
     sms = engine.config.sms
     notifier = TicketNumberNotifier(outbox, engine.sessions, clock, sms.notify_lines,
                                     sms.notify_every_seconds, sms.notify_max_attempts)
@@ -89,6 +97,7 @@ async def _channels_context(app: aiohttp_web.Application) -> AsyncIterator[None]
     try:
         yield
     finally:
+        await writer.stop()  # what is queued is stored and answered before the database goes
         await notifier.stop()
         await intake.drain()
         await gateway.close()

@@ -475,7 +475,19 @@ class CitizenSection(_Section):
     window_seconds: int = Field(3600, ge=60)
     # Submissions (web form, SMS uplink) handled at once; more answer 503 系统繁忙 with Retry-After at
     # once, before their body is read and with nothing stored, instead of queueing for the database.
-    max_in_flight: int = Field(8, ge=1, le=10_000)
+    # A waiting submission is a queued item of the group-commit writer (channels/web/intake_writer.py),
+    # not a database connection: 500/s at tens of ms each is ~25 at once, bursts more.
+    max_in_flight: int = Field(256, ge=1, le=10_000)
+    # Group commit: a batch is stored in ONE transaction once `batch_max_items` are queued or
+    # `batch_linger_ms` after the first (more join while the previous batch commits). A batch not
+    # committed within `batch_timeout_seconds` fails whole (503, nothing stored); for
+    # `batch_cooldown_seconds` after a failure new submissions get 503 at once; a queue of
+    # `batch_max_queued` refuses more (503).
+    batch_max_items: int = Field(64, ge=1, le=5000)
+    batch_linger_ms: float = Field(2.0, ge=0, le=100)
+    batch_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    batch_cooldown_seconds: float = Field(1.0, ge=0, le=60)
+    batch_max_queued: int = Field(2000, ge=1, le=100_000)
 
 
 class HotspotsSection(_Section):

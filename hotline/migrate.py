@@ -43,11 +43,18 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def check_database(url: str, timeout: float = 10.0) -> str | None:
-    """Connect once and return the schema revision; raise DatabaseUnavailable with a clear reason."""
+    """Connect once and return the schema revision; raise DatabaseUnavailable with a clear reason. On SQLite
+    the write lock is taken and given back too: in WAL mode (hotline/db.py) reading works while another
+    process holds the lock, and an engine that cannot write should say so at start, not on the first ticket."""
     engine = make_engine(url, busy_timeout=timeout)
     try:
         async with asyncio.timeout(timeout + 1):
-            return await current_revision(engine)
+            revision = await current_revision(engine)
+            if engine.dialect.name == "sqlite":
+                async with engine.connect() as conn:
+                    await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    await conn.exec_driver_sql("ROLLBACK")
+            return revision
     except TimeoutError as exc:
         raise DatabaseUnavailable(f"database {safe_url(url)} did not answer within {timeout:.0f} s "
                                   "(locked or unreachable)") from exc

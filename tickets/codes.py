@@ -18,6 +18,9 @@ class _Labelled(StrEnum):
         if isinstance(value, cls):
             return value
         text = str(value).strip()
+        member = cls._value2member_map_.get(text)  # the code itself: a dict look-up (every web submission)
+        if member is not None:
+            return member
         for member in cls:
             if text == member.value or text == member.label:
                 return member

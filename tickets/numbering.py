@@ -9,10 +9,12 @@ concurrent creators queue, never duplicate, and a rolled-back creation gives its
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Integer, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tickets.errors import NumberSpaceExhausted
 from tickets.models import TicketDayCounter
@@ -44,3 +46,26 @@ async def next_number(session: AsyncSession, day: date) -> str:
     if sequence > MAX_SEQUENCE:
         raise NumberSpaceExhausted(key)
     return format_number(day, sequence)
+
+
+async def next_numbers(session: AsyncSession | AsyncConnection, day: date, count: int) -> list[str]:
+    """Take the next `count` numbers of `day` with ONE counter upsert (a batch of web drafts stored in
+    one transaction): the same lock and the same give-back on rollback as `next_number`."""
+    if count < 1:
+        return []
+    key = f"{day:%Y%m%d}"
+    stmt = _take_many(session.dialect.name if isinstance(session, AsyncConnection) else session.get_bind().dialect.name)
+    last = (await session.execute(stmt, {"day": key, "count": count})).scalar_one()
+    if last > MAX_SEQUENCE:
+        raise NumberSpaceExhausted(key)
+    return [format_number(day, sequence) for sequence in range(last - count + 1, last + 1)]
+
+
+@cache
+def _take_many(dialect_name: str):
+    """The upsert of `next_numbers`, built once per dialect (it runs for every batch)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = TicketDayCounter.__table__
+    stmt = dialect.insert(table).values(day=bindparam("day"), last=bindparam("count", type_=Integer))
+    return stmt.on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + stmt.excluded.last}
+                                      ).returning(table.c.last)

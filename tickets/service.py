@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from tickets import day_figures
@@ -23,7 +24,7 @@ from tickets.errors import ConcurrentUpdate, IllegalTransition, InvalidField, Un
 from tickets.day_figures import HotKey, hot_key
 from tickets.lifecycle import next_status
 from tickets.models import DEPARTMENT_KINDS, Department, Ticket, TicketEvent
-from tickets.numbering import next_number, shanghai_day
+from tickets.numbering import next_number, next_numbers, shanghai_day
 from tickets.queries import (load_events, load_ticket, overdue_tickets,
                              search_tickets, with_departments)
 from tickets.validation import clean_actor, clean_text, normalize_caller
@@ -55,6 +56,23 @@ def _aware(field: str, value: datetime | None) -> datetime | None:
     if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
         raise InvalidField(field, "需要带时区的时间 (aware datetime required)")
     return value
+
+
+def draft_fields(*, caller: str | None = None, channel: str = "phone", call_id: str | None = None,
+                 line_dialed: str | None = None, content: str | None = None, transcript: str | None = None,
+                 audio_ref: str | None = None, transcript_status: str = "none", request_type: str | None = None,
+                 category: str | None = None, urgency: str = "normal", confidential: bool = False) -> dict[str, Any]:
+    """A new draft's checked columns (InvalidField otherwise): `create_draft` and `insert_drafts` alike."""
+    return dict(
+        caller=normalize_caller(caller), channel=_code(Channel, "channel", channel).value,
+        call_id=clean_text("call_id", call_id), line_dialed=clean_text("line_dialed", line_dialed),
+        content=clean_text("content", content), transcript=clean_text("transcript", transcript),
+        audio_ref=clean_text("audio_ref", audio_ref),
+        transcript_status=_code(TranscriptStatus, "transcript_status", transcript_status).value,
+        request_type=_code(RequestType, "request_type", request_type).value if request_type else None,
+        category=clean_text("category", category), urgency=_code(Urgency, "urgency", urgency).value,
+        confidential=bool(confidential),
+    )
 
 
 class TicketService:
@@ -127,16 +145,10 @@ class TicketService:
         """A new ticket with its number (read to the caller at once), status draft. `details`
         (tickets.intake.TicketDetails) carries 事发地点 and contact given by a web citizen."""
         actor = clean_actor(actor)
-        fields = dict(
-            caller=normalize_caller(caller), channel=_code(Channel, "channel", channel).value,
-            call_id=clean_text("call_id", call_id), line_dialed=clean_text("line_dialed", line_dialed),
-            content=clean_text("content", content), transcript=clean_text("transcript", transcript),
-            audio_ref=clean_text("audio_ref", audio_ref),
-            transcript_status=_code(TranscriptStatus, "transcript_status", transcript_status).value,
-            request_type=_code(RequestType, "request_type", request_type).value if request_type else None,
-            category=clean_text("category", category), urgency=_code(Urgency, "urgency", urgency).value,
-            confidential=bool(confidential),
-        )
+        fields = draft_fields(caller=caller, channel=channel, call_id=call_id, line_dialed=line_dialed,
+                              content=content, transcript=transcript, audio_ref=audio_ref,
+                              transcript_status=transcript_status, request_type=request_type, category=category,
+                              urgency=urgency, confidential=confidential)
         now = self._now()
         async with self._sessions() as session, session.begin():
             number = await next_number(session, shanghai_day(now))
@@ -150,6 +162,33 @@ class TicketService:
                                {"channel": fields["channel"], "call_id": fields["call_id"], **extra}, hot_before=None)
             await session.flush()
             return TicketView.of(ticket)
+
+    async def insert_drafts(self, session: AsyncSession | AsyncConnection, drafts: list[tuple[dict[str, Any], Any]], *,
+                            actor: str, now: datetime) -> list[str]:
+        """Many drafts in the caller's transaction (the web intake's group commit): one counter upsert for
+        their numbers, one multi-row insert of the tickets, one of their create events. `drafts` are
+        (`draft_fields(...)`, TicketDetails or None); returns their numbers in order. A draft counts in no
+        day figure and no hotspot row (tickets/day_figures.py), so there is nothing else to write."""
+        actor = clean_actor(actor)
+        if now.tzinfo is None:
+            raise ValueError("the clock must return aware datetimes")
+        numbers = await next_numbers(session, shanghai_day(now), len(drafts))
+        rows, details = [], []
+        for number, (fields, extra) in zip(numbers, drafts, strict=True):
+            row = SimpleNamespace(number=number, status=Status.DRAFT.value, created_at=now, updated_at=now,
+                                  supervised=False, supervision_count=0, last_event_seq=1, version=1, **fields)
+            details.append(extra.apply(row) if extra is not None else {})
+            rows.append(vars(row))
+        # one multi-row INSERT .. RETURNING on both databases (SQLAlchemy's insertmanyvalues); the rows come back
+        # in no promised order, so each id is matched by its number (asking for parameter order is row by row on SQLite)
+        table = Ticket.__table__
+        ids = dict((await session.execute(table.insert().returning(table.c.number, table.c.id), rows)).all())
+        await session.execute(TicketEvent.__table__.insert(), [
+            {"ticket_id": ids[row["number"]], "seq": 1, "at": now, "actor": actor, "action": Action.CREATE.value,
+             "from_status": None, "to_status": Status.DRAFT.value,
+             "detail": {"channel": row["channel"], "call_id": row["call_id"], **extra}}
+            for row, extra in zip(rows, details, strict=True)])
+        return numbers
 
     async def attach_transcript(self, number: str, transcript: str | None, status: str, actor: str,
                                 audio_ref: str | None = None) -> TicketView:

@@ -53,15 +53,19 @@ class AuditLog:
         self._clock = clock
 
     async def record(self, actor: Actor, action: str, target: str = "", result: str = "ok") -> AuditEntry:
+        entry = AuditEntry(**self.row(actor, action, target, result))
+        async with self._sessions() as session, session.begin():
+            session.add(entry)
+        return entry
+
+    def row(self, actor: Actor, action: str, target: str = "", result: str = "ok") -> dict:
+        """One checked audit row, for a caller that writes it in its own transaction (the web intake's batch)."""
         if result not in RESULTS:
             raise AuditError(f"audit result {result!r}: expected one of {', '.join(RESULTS)}")
         if not action or len(action) > 64:
             raise AuditError(f"audit action {action!r}: expected 1-64 characters")
-        entry = AuditEntry(at=self._clock(), user_id=actor.user_id, username=actor.username[:64], action=action,
-                           target=printable(target)[:256], ip=actor.ip[:64], result=result)
-        async with self._sessions() as session, session.begin():
-            session.add(entry)
-        return entry
+        return {"at": self._clock(), "user_id": actor.user_id, "username": actor.username[:64], "action": action,
+                "target": printable(target)[:256], "ip": actor.ip[:64], "result": result}
 
     async def recent(self, limit: int = 100, *, action: str | None = None,
                      username: str | None = None) -> list[AuditEntry]:

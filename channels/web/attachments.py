@@ -120,6 +120,24 @@ class AttachmentStore:
                                        content_type=f.content_type, stored=f"{number}/{seq}.{f.ext}",
                                        created_at=self._clock()))
 
+    def place(self, number: str, files: list[Spooled]) -> list[dict]:
+        """Move a new ticket's spooled files to its folder; their rows, for the caller's transaction (the
+        intake's group commit), which calls `remove` for the numbers it placed when it does not commit."""
+        folder = self.root / number
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for seq, f in enumerate(files, start=1):
+            shutil.move(str(f.path), folder / f"{seq}.{f.ext}")
+            rows.append({"ticket_number": number, "seq": seq, "name": f.name, "size": f.size, "sha256": f.sha256,
+                         "content_type": f.content_type, "stored": f"{number}/{seq}.{f.ext}",
+                         "created_at": self._clock()})
+        return rows
+
+    def remove(self, numbers: list[str]) -> None:
+        """Files placed for numbers that were not stored: a rolled-back number is given out again."""
+        for number in numbers:
+            shutil.rmtree(self.root / number, ignore_errors=True)
+
     async def add(self, number: str, name: str, data: bytes, content_type: str, ext: str) -> int:
         """One more file for `number` (a WeChat image), already checked; its seq. The file is moved in
         inside the row's transaction, so a lost race for the seq (two images at once) leaves nothing."""

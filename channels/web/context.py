@@ -14,9 +14,11 @@ from .desk import CitizenDesk
 
 
 def make_templates() -> Environment:
+    """The public pages' templates are read once: no file-system check per render (the intake page is
+    served hundreds of times a second; a changed template needs an engine restart, as code does)."""
     return Environment(loader=PackageLoader("channels", "web/templates"),
                        autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 
 
 def make_center_templates() -> Environment:

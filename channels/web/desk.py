@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from channels.models import QueryCode
+from channels.ratelimit import Busy
 from channels.sms import SmsOutbox
 from tickets.codes import Evaluation, RequestType, Status
 from tickets.errors import IllegalTransition, InvalidField, TicketError
 from tickets.intake import TicketDetails, normalize_contact
+from tickets.service import draft_fields
 from tickets.views import format_local
 
-from .codes import VerifyCodes, hash_code, new_query_code, new_salt, normalize_query_code, same_hash
+from .codes import VerifyCodes, hash_code, normalize_query_code, same_hash
+from .intake_writer import ACTOR, IntakeUnavailable, IntakeWriter, Queued
 
-ACTOR = "citizen-web"
 MAX_CONTENT = 2000
 MAX_ADDRESS = 200
 MAX_NAME = 32
@@ -101,9 +103,11 @@ def parse_submission(form: dict) -> Submission:
 
 
 class CitizenDesk:
-    def __init__(self, tickets, sessions, outbox: SmsOutbox, codes: VerifyCodes, clock, attachments) -> None:
+    def __init__(self, tickets, sessions, outbox: SmsOutbox, codes: VerifyCodes, clock, attachments,
+                 writer: IntakeWriter) -> None:
         self._tickets, self._sessions, self.outbox, self.codes, self._clock = tickets, sessions, outbox, codes, clock
         self.attachments = attachments  # channels.web.attachments.AttachmentStore
+        self.writer = writer
 
     @property
     def sms_is_log_only(self) -> bool:
@@ -115,23 +119,24 @@ class CitizenDesk:
         text = f"【12345】您的验证码为 {code}，{minutes} 分钟内有效。如非本人操作请忽略。"
         return await self.outbox.send(phone, text, kind="verify", secret=code)
 
-    async def submit(self, sub: Submission, sms_code: str, files=()) -> tuple[str, str]:
-        """(ticket number, query code). The code is returned once and only its hash is kept."""
-        if not self.codes.consume(sub.phone, sms_code):
+    async def submit(self, sub: Submission, sms_code: str, files=(), ip: str = "") -> tuple[str, str]:
+        """(ticket number, query code), answered once its batch committed (channels/web/intake_writer.py).
+        The code is returned once and only its hash is kept. Not stored (IntakeUnavailable, Busy): the SMS
+        code is given back so the citizen can simply submit again."""
+        taken = self.codes.take(sub.phone, sms_code)
+        if taken is None:
             raise FormError("sms_code", "短信验证码不正确或已过期，请重新获取")
         details = TicketDetails(address=sub.address, contact_number=sub.phone, caller_name=sub.name)
         try:
-            view = await self._tickets.create_draft(actor=ACTOR, caller=sub.phone, channel="web",
-                                                    content=sub.content, request_type=sub.request_type,
-                                                    details=details)
+            fields = draft_fields(caller=sub.phone, channel="web", content=sub.content,
+                                  request_type=sub.request_type)
         except InvalidField as exc:
             raise FormError(exc.field, "提交的内容无法受理，请检查后重试") from None
-        code, salt = new_query_code(), new_salt()
-        async with self._sessions() as session, session.begin():
-            session.add(QueryCode(ticket_number=view.number, salt=salt, code_hash=hash_code(code, salt),
-                                  created_at=self._clock()))
-        await self.attachments.keep(view.number, list(files))
-        return view.number, code
+        try:
+            return await self.writer.submit(Queued(fields, details, list(files), ip))
+        except (IntakeUnavailable, Busy):
+            self.codes.give_back(sub.phone, taken)
+            raise
 
     async def _verified(self, number: str, code: str) -> bool:
         number = str(number).strip()[:20]

@@ -24,6 +24,7 @@ from channels.ratelimit import Busy, Limited
 from .attachments import MAX_FILE_BYTES, MAX_FILES, AttachmentRefused, read_multipart
 from .context import CITIZEN, render
 from .desk import FormError, mobile, parse_submission
+from .intake_writer import IntakeUnavailable
 from tickets.codes import Evaluation, RequestType
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,9 @@ async def new_submit(request: web.Request) -> web.Response:
                 if spool is not None:
                     shutil.rmtree(spool, ignore_errors=True)  # kept files were moved out; refused ones go
     except Busy:
-        log.warning("citizen.busy: %d submissions in flight, refused (%d so far)", cap.in_flight.now,
-                    cap.in_flight.refused)
+        if cap.in_flight.refused == 1 or cap.in_flight.refused % 100 == 0:  # a flood must not also flood the log
+            log.warning("citizen.busy: %d submissions in flight, refused (%d so far)", cap.in_flight.now,
+                        cap.in_flight.refused)
         return _page(request, "citizen_new.html", {"values": {}, "error": BUSY, "notice": ""}, status=503,
                      retry_after=BUSY_RETRY)
 
@@ -164,14 +166,16 @@ async def _new_submit(request: web.Request, cap, spool: Path | None) -> web.Resp
         cap.limits["submit_ip"].check(ip)
         cap.limits["submit_phone"].check(sub.phone)
         cap.limits["submit_ip"].hit(ip)  # a wrong SMS code counts too: guessing costs the allowance
-        number, code = await cap.desk.submit(sub, str(form.get("sms_code", "")), files)
+        number, code = await cap.desk.submit(sub, str(form.get("sms_code", "")), files, ip)  # audited in its batch
         cap.limits["submit_phone"].hit(sub.phone)
     except Limited as exc:
         await _audit(request, "citizen.throttled", "submit", "denied")
         return again(f"操作过于频繁，请 {_wait(exc.retry_after)}后再试", status=429, retry_after=exc.retry_after)
     except FormError as exc:
         return again(exc.message)
-    await _audit(request, "citizen.submit", number, "ok")
+    except (IntakeUnavailable, Busy) as exc:  # nothing stored; the form comes back filled, the SMS code still good
+        log.info("citizen.submit not stored: %s", exc)  # the writer logs the failed batch once, at ERROR
+        return again(BUSY, status=503, retry_after=BUSY_RETRY)
     return _page(request, "citizen_done.html", {"number": number, "code": code, "files": len(files)})
 
 
