@@ -77,6 +77,8 @@ class IvrWorkerSupervisor:
         self._task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self.starts = self.deaths = 0
+        self.refused = 0   # calls turned away while no worker accepted: the dialplan's engine-down path
+        self._refusing = False
         self.last_status: dict = {}  # the worker's latest `status` message: FastAGI's counts
         self.pid: int | None = None
 
@@ -91,12 +93,37 @@ class IvrWorkerSupervisor:
     def check(self) -> Check:
         s = self.status()
         return Check("ok" if s.ready else "down", {"port": s.port, "worker_pid": s.pid, "starts": s.starts,
-                                                   "deaths": s.deaths, "process": "ivr-worker",
+                                                   "deaths": s.deaths, "refused": self.refused,
+                                                   "process": "ivr-worker",
                                                    **self.last_status.get("fastagi", {})})
 
     def start(self) -> None:
         self._lower_engine_priority()
+        self._refuse_calls(True)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="ivr-worker-supervisor")
+
+    def _refuse_calls(self, on: bool) -> None:
+        """While no worker accepts (starting, restarting, or failing to start at all) a call is closed
+        at once rather than left silent in the backlog: Asterisk's AGI() fails and the shipped dialplan
+        takes its engine-down path (the caller queued for an agent, never dropped)."""
+        if on == self._refusing:
+            return
+        loop = asyncio.get_running_loop()
+        if on:
+            loop.add_reader(self._listen.fileno(), self._refuse_one)
+        else:
+            loop.remove_reader(self._listen.fileno())
+        self._refusing = on
+
+    def _refuse_one(self) -> None:
+        try:
+            conn, _ = self._listen.accept()
+        except (BlockingIOError, InterruptedError):
+            return  # the worker took it
+        conn.close()
+        self.refused += 1
+        if self.refused == 1 or self.refused % 100 == 0:
+            log.warning("ivr_worker.not_ready: %d FastAGI calls sent to the dialplan's engine-down path", self.refused)
 
     def _lower_engine_priority(self) -> None:
         steps = self._config.agi.engine_nice
@@ -131,7 +158,7 @@ class IvrWorkerSupervisor:
             self.deaths += 1
             steady = time.monotonic() - started > STEADY_SECONDS
             delay = 0.2 if steady else min(delay * 2, self._config.agi.worker_restart_max_delay)
-            log.error("ivr_worker.died pid=%s code=%s: restarting in %.1f s (calls wait in the FastAGI backlog)",
+            log.error("ivr_worker.died pid=%s code=%s: restarting in %.1f s (calls meanwhile take the engine-down path)",
                       self.pid, self._proc.returncode if self._proc else None, delay)
             await asyncio.sleep(delay)
 
@@ -161,6 +188,8 @@ class IvrWorkerSupervisor:
             os.close(pidfd)
             self._proc.wait()  # reaps it: it has exited
             self._ready.clear()
+            if not self._stopping:
+                self._refuse_calls(True)
             self._link = None
             link.close()
             reader.cancel()
@@ -171,6 +200,7 @@ class IvrWorkerSupervisor:
             if message.kind == "ready":
                 log.info("ivr_worker.ready pid=%s", message.data.get("pid"))
                 self._ready.set()
+                self._refuse_calls(False)
             elif message.kind == "status":
                 self.last_status = message.data
             elif message.kind == "follow_ivr":
@@ -211,6 +241,7 @@ class IvrWorkerSupervisor:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._refuse_calls(False)
         self._listen.close()
         self._spawner.shutdown(wait=False)
 

@@ -166,3 +166,31 @@ async def test_given_traffic_when_the_worker_is_killed_then_it_is_restarted_and_
         for linkedid, number in told.items():  # every number a caller's call was given is in the store
             ticket = await tickets.get(number)
             assert ticket.call_id == linkedid
+
+
+async def test_given_a_worker_that_cannot_start_then_calls_are_turned_away_at_once_for_the_engine_down_path(
+        tmp_path, monkeypatch):
+    """A call must never sit silent in the FastAGI backlog: closed at once, Asterisk's AGI() fails and
+    the shipped dialplan queues the caller for an agent (its engine-down path, tests/flows trace 17)."""
+
+    from hotline.config import load_config
+    from hotline.ivr_worker.supervisor import IvrWorkerSupervisor
+
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\nexit 3\n")  # an interpreter that dies at once, as a broken install would
+    broken.chmod(0o755)
+    config = load_config(None, {"HOTLINE_AGI_PORT": "0", "HOTLINE_ENGINE_DATA_DIR": str(tmp_path)})
+    supervisor = IvrWorkerSupervisor(config, {}, python=str(broken))
+    supervisor.start()
+    try:
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", supervisor.port)
+            writer.write(b"agi_network: yes\nagi_request: agi://127.0.0.1/ivr\n\n")
+            async with asyncio.timeout(5):
+                assert await reader.read() == b""  # closed without a word: AGISTATUS=FAILURE
+            writer.close()
+        assert supervisor.refused == 3 and not supervisor.status().ready
+        assert supervisor.check().status == "down" and supervisor.check().detail["refused"] == 3
+        await until(lambda: supervisor.deaths >= 2)  # and it keeps trying to start one
+    finally:
+        await supervisor.close(timeout=2)
