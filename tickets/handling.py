@@ -149,7 +149,7 @@ class HandlingService:
             raise InvalidField("tab", f"应为 {TABS} 之一 (unknown inbox tab)")
         async with self._sessions() as session:
             dept = await self._dept(session, code)
-            return [TicketView.of(t) for t in await inbox_tickets(session, dept.id, tab, limit)]
+            return await inbox_tickets(session, dept.id, tab, limit)
 
     async def inbox_counts(self, code: str) -> dict[str, int]:
         """tab -> how many tickets are in it, capped (inbox.COUNT_CAP + 1 means more)."""

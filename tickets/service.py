@@ -444,7 +444,7 @@ class TicketService:
             raise InvalidField("tab", f"应为 {TABS} 之一 (unknown inbox tab)")
         async with self._sessions() as session:
             department = await self._department(session, dept, active_only=False)
-            return [TicketView.of(t) for t in await inbox_tickets(session, department.id, tab, limit)]
+            return await inbox_tickets(session, department.id, tab, limit)
 
     async def returned(self, limit: int = 200) -> list[tuple[TicketView, EventView | None]]:
         """The center's 派单异议审核 queue: returned tickets, oldest first, each with its latest return event."""
