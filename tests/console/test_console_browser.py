@@ -174,6 +174,7 @@ async def test_given_a_signed_in_agent_when_another_site_posts_a_form_then_it_is
         async with page.expect_response(base + "/logout", timeout=30_000) as posted:
             await page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")  # the lure navigates on at once
         assert (await posted.value).status == 403
+        await page.wait_for_url(base + "/logout", wait_until="load")  # the refusal page, before going on
     finally:
         await runner.cleanup()
     await page.goto(base + "/agent")

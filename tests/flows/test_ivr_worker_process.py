@@ -19,6 +19,7 @@ from agent_console.context import CONSOLE
 from asterisk_standin.people import Citizen, speak
 from hotline.testing import running_hotline
 
+PATIENT = 200.0  # simulated seconds (time_scale 0.05)
 WAIT = 30.0  # generous: a loaded 2-core host runs the engine, the worker and the stand-in at once
 
 
@@ -151,7 +152,9 @@ async def test_given_traffic_when_the_worker_is_killed_then_it_is_restarted_and_
                 told[fields.get("Linkedid", fields.get("Uniqueid", ""))] = fields["Value"]
         hotline.pbx.add_listener(on_event)
         speech = silence(tmp_path)
-        calls = [hotline.call(citizen(f"1380013820{i}", script=[speak(speech, 0.0)], patience=10.0))
+        # 200 simulated s (10 s here) of patience: a worker just started may still be connecting its AMI
+        # on a loaded host, and a caller who hangs up first leaves no draft to count
+        calls = [hotline.call(citizen(f"1380013820{i}", script=[speak(speech, 0.0)], patience=PATIENT))
                  for i in range(6)]
         await until(lambda: told)  # traffic: at least one draft filed, others in their sessions
         os.kill(first_pid, signal.SIGKILL)
@@ -160,7 +163,7 @@ async def test_given_traffic_when_the_worker_is_killed_then_it_is_restarted_and_
         for out in calls:
             await hotline.finished(out, timeout=WAIT)
         after = await hotline.finished(hotline.call(citizen("13800138299", script=[speak(speech, 0.0)],
-                                                            patience=10.0)), timeout=WAIT)
+                                                            patience=PATIENT)), timeout=WAIT)
         assert after.linkedid in told  # the restarted worker answered and filed the next call's draft
         tickets = hotline.engine.services["tickets"]
         for linkedid, number in told.items():  # every number a caller's call was given is in the store
