@@ -2,44 +2,23 @@
 keys, partial survey answers, the center's own 直接办结, a deactivated department, due times."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from callbacks.models import TABLES as CALLBACK_TABLES
 from callbacks.rules import CallbackRules
 from callbacks.service import CallbackService
-from hotline.db import Base, make_engine, make_sessionmaker
-from tickets import DeadlineRules, IllegalTransition, InvalidField, TicketService, WorkCalendar
-from tickets.models import TABLES as TICKET_TABLES
+from tickets import IllegalTransition, InvalidField
 
-TABLES = [*TICKET_TABLES, *CALLBACK_TABLES]
-
-
-class Clock:
-    now = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.now
-
+from callbacks_support import fresh_store
 
 @pytest.fixture
 async def services(database_url):
-    engine = make_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: Base.metadata.drop_all(c, tables=TABLES))
-        await conn.run_sync(lambda c: Base.metadata.create_all(c, tables=TABLES))
-    clock = Clock()
-    sessions = make_sessionmaker(engine)
-    tickets = TicketService(sessions, clock, WorkCalendar.shipped(), DeadlineRules.defaults())
-    await tickets.add_department("cgj", "城市管理局")
-    await tickets.add_department("zjj", "住建局")
-    rules = CallbackRules(due_after_minutes=30, retry_after_minutes=120, unreachable_after=2,
-                          count_channels=("agent", "survey"))
-    yield tickets, CallbackService(sessions, tickets, clock, rules), clock
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: Base.metadata.drop_all(c, tables=TABLES))
-    await engine.dispose()
+    async with fresh_store(database_url) as (sessions, tickets, clock):
+        await tickets.add_department("zjj", "住建局")
+        rules = CallbackRules(due_after_minutes=30, retry_after_minutes=120, unreachable_after=2,
+                              count_channels=("agent", "survey"))
+        yield tickets, CallbackService(sessions, tickets, clock, rules), clock
 
 
 async def replied(tickets, dept: str | None = "cgj", co: tuple[str, ...] = ()) -> str:

@@ -4,22 +4,19 @@ history. The pure rule first, then the router on a real store (SQLite and Postgr
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from callbacks.assign import CallbackRouter
-from callbacks.models import TABLES as CALLBACK_TABLES
 from callbacks.rules import CallbackRules
 from callbacks.service import CallbackService
 from callbacks.split import SplitRule, callback_phone
 from hotline.config import ConfigError, load_config
-from hotline.db import Base, make_engine, make_sessionmaker
-from tickets import DeadlineRules, TicketService, WorkCalendar
 from tickets.codes import Action, RequestType, Urgency
-from tickets.models import TABLES as TICKET_TABLES
 
-TABLES = [*TICKET_TABLES, *CALLBACK_TABLES]
+from callbacks_support import fresh_store
+
 
 
 @dataclass(frozen=True)
@@ -79,33 +76,17 @@ def test_the_number_called_back_is_the_contact_number_taken_at_registration_else
     assert callback_phone(T(caller="anonymous")) is None
 
 
-class Clock:
-    now = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 async def store(database_url):
-    engine = make_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: Base.metadata.drop_all(c, tables=TABLES))
-        await conn.run_sync(lambda c: Base.metadata.create_all(c, tables=TABLES))
-    clock = Clock()
-    sessions = make_sessionmaker(engine)
-    tickets = TicketService(sessions, clock, WorkCalendar.shipped(), DeadlineRules.defaults())
-    await tickets.add_department("cgj", "城市管理局")
-    callbacks = CallbackService(sessions, tickets, clock, CallbackRules(due_after_minutes=30))
-    blocked = {"13700137000"}
+    async with fresh_store(database_url) as (sessions, tickets, clock):
+        callbacks = CallbackService(sessions, tickets, clock, CallbackRules(due_after_minutes=30))
+        blocked = {"13700137000"}
 
-    async def blocked_among(phones):
-        return set(phones) & blocked
-    router = callbacks.router = CallbackRouter(sessions, tickets, clock, RULE, timedelta(minutes=30), blocked_among)
-    yield tickets, callbacks, router, clock
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: Base.metadata.drop_all(c, tables=TABLES))
-    await engine.dispose()
+        async def blocked_among(phones):
+            return set(phones) & blocked
+        router = callbacks.router = CallbackRouter(sessions, tickets, clock, RULE, timedelta(minutes=30),
+                                                   blocked_among)
+        yield tickets, callbacks, router, clock
 
 
 async def replied(tickets, *, caller="13800138000", line="12345", urgency=None) -> str:
