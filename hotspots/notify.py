@@ -94,18 +94,20 @@ class WarningNotifier:
             due = list(await session.scalars(select(HotspotWarning).where(
                 HotspotWarning.state == "pending", HotspotWarning.next_attempt_at <= now)
                 .order_by(HotspotWarning.id).limit(100)))
-        for row in due:
-            if not await self._claim(row.id, now, now):
-                continue  # another engine is sending it
-            message = Outgoing(row.id, "center", row.district or None, "", TOPIC, row.text)
-            error = await send_recorded(self._sessions, HotspotWarning, row.id, self.gateway, message, now,
-                                        retry_after=self.retry_after, timeout=self.send_timeout)
-            if error is None:
-                result.sent += 1
-            else:
-                result.failed += 1
-                log.warning("hotspots.gateway.down warning=%s error=%s (pending, retried later)", row.id, error)
-                break
+            bind = session.bind
+        async with bind.connect() as conn:
+            for row in due:
+                if not await self._claim(row.id, now, now):
+                    continue  # another engine is sending it
+                message = Outgoing(row.id, "center", row.district or None, "", TOPIC, row.text)
+                error = await send_recorded(conn, HotspotWarning.__table__, row.id, self.gateway, message, now,
+                                            retry_after=self.retry_after, timeout=self.send_timeout)
+                if error is None:
+                    result.sent += 1
+                else:
+                    result.failed += 1
+                    log.warning("hotspots.gateway.down warning=%s error=%s (pending, retried later)", row.id, error)
+                    break
         return result
 
     async def of_day(self, day: date) -> dict[tuple[str, str], HotspotWarning]:

@@ -9,25 +9,29 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .gateway import Gateway, GatewayDown, Outgoing
 
 
-async def send_recorded(sessions: async_sessionmaker, model, row_id: int, gateway: Gateway, message: Outgoing,
+async def send_recorded(conn: AsyncConnection, table, row_id: int, gateway: Gateway, message: Outgoing,
                         now: datetime, *, retry_after: timedelta, timeout: float) -> str | None:
-    """The error that kept it pending, or None when it was sent."""
+    """The error that kept it pending, or None when it was sent. `conn`: one connection for a delivery
+    round (a first 督办 pass delivers hundreds), a transaction per row: a row is marked once it is sent."""
     error = None
     try:
         await asyncio.wait_for(gateway.send(message), timeout)
     except (GatewayDown, TimeoutError, OSError) as exc:
         error = str(exc) or type(exc).__name__
-    async with sessions() as session, session.begin():
-        row = await session.get(model, row_id)
-        row.attempts += 1
+    row = table.c.id == row_id
+    async with conn.begin():
         if error is None:
-            row.state, row.sent_at, row.last_error = "sent", now, None
+            await conn.execute(update(table).where(row).values(
+                attempts=table.c.attempts + 1, state="sent", sent_at=now, last_error=None))
         else:
-            row.next_attempt_at = now + retry_after * min(2 ** (row.attempts - 1), 30)
-            row.last_error = error[:200]
+            attempts = await conn.scalar(update(table).where(row).values(
+                attempts=table.c.attempts + 1, last_error=error[:200]).returning(table.c.attempts))
+            await conn.execute(update(table).where(row).values(
+                next_attempt_at=now + retry_after * min(2 ** ((attempts or 1) - 1), 30)))
     return error

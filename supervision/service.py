@@ -37,7 +37,7 @@ log = logging.getLogger("supervision")
 LOCK_KEY = 1234506  # pg advisory lock id of the 督办 sweep
 ACTOR = "督办系统"
 BATCH = 2000
-FOLLOW_BATCH = 20_000  # tickets per set-based follow statement
+FOLLOW_BATCH = 100_000  # tickets per set-based follow statement (a first pass over 1,000,000: ten)
 OVERLAP = timedelta(minutes=2)
 KIND_LABELS = {"accept": "签收时限", "complete": "办结时限"}
 
@@ -113,6 +113,7 @@ class Supervision:
         self.settings = settings
         self.gateway = gateway or LogGateway()
         self.lock = SweepLock(db)
+        self._db = db
 
     # -- the pass -------------------------------------------------------------------------------
     async def run_once(self) -> PassResult:
@@ -319,16 +320,18 @@ class Supervision:
                 Department, Department.id == Notice.department_id).where(
                 Notice.state == "pending", Notice.next_attempt_at <= now).order_by(Notice.id)
                 .limit(self.settings.send_batch))).all()
-        for notice, code in rows:
-            message = Outgoing(notice.id, notice.audience, code, notice.ticket_number, notice.topic, notice.text)
-            error = await send_recorded(self._sessions, Notice, notice.id, self.gateway, message, now,
-                                        retry_after=self.settings.retry_after, timeout=self.settings.send_timeout)
-            if error is None:
-                result.sent += 1
-            else:
-                result.failed += 1
-                log.warning("supervision.gateway.down notice=%s error=%s (pending, retried later)", notice.id, error)
-                break
+        async with self._db.connect() as conn:
+            for notice, code in rows:
+                message = Outgoing(notice.id, notice.audience, code, notice.ticket_number, notice.topic, notice.text)
+                error = await send_recorded(conn, Notice.__table__, notice.id, self.gateway, message, now,
+                                            retry_after=self.settings.retry_after, timeout=self.settings.send_timeout)
+                if error is None:
+                    result.sent += 1
+                else:
+                    result.failed += 1
+                    log.warning("supervision.gateway.down notice=%s error=%s (pending, retried later)", notice.id,
+                                error)
+                    break
         return result
 
     # -- 督办单 ----------------------------------------------------------------------------------

@@ -126,6 +126,26 @@ async def test_given_the_gateway_down_then_notices_stay_pending_the_pass_ends_an
     assert (await sup.health()).detail["pending_notices"] == 0
 
 
+async def test_given_the_gateway_refusing_twice_then_the_wait_doubles_and_the_error_is_kept_until_sent(db, clock):
+    gateway = DownGateway()
+    tickets, sup = await _setup(db, clock, gateway=gateway, settings={"retry_after": timedelta(minutes=1)})
+    await dispatched(tickets)
+    clock.advance(minutes=25)
+    await sup.run_once()  # refused once: retried after 1 minute
+    clock.advance(minutes=1)
+    assert (await sup.run_once()).failed == 1  # refused again: now it waits 2 minutes
+    refused = [n for n in await sup.notices_for_department("cgj", lead=False) if n.attempts == 2]
+    assert len(refused) == 1 and refused[0].last_error == "connection refused"
+    gateway.down = False
+    clock.advance(minutes=1, seconds=30)
+    await sup.run_once()  # the other notice goes; the twice-refused one is not yet due
+    assert [n.attempts for n in await sup.notices_for_department("cgj", lead=False) if n.state == "pending"] == [2]
+    clock.advance(minutes=1)
+    assert (await sup.run_once()).sent == 1
+    sent = [n for n in await sup.notices_for_department("cgj", lead=False) if n.id == refused[0].id]
+    assert sent[0].state == "sent" and sent[0].attempts == 3 and sent[0].last_error is None
+
+
 async def test_given_a_supervision_order_when_unhandled_then_reminded_and_after_three_escalated_to_the_lead(db, clock):
     tickets, sup = await _setup(db, clock, settings={"remind_every": timedelta(hours=1), "escalate_after": 3})
     number = await dispatched(tickets, urgency="normal")
