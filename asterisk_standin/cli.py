@@ -29,7 +29,26 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--serve", action="store_true", help="话务结束后继续运行 AMI，直到 Ctrl-C")
     p.add_argument("--traffic-after-login", action="store_true",
                    help="等到有 AMI 会话登录（引擎已连上）再开始产生话务")
+    p.add_argument("--replay-calls", type=float, default=0.0,
+                   help="另加回放的真实 Asterisk 通话：每秒新呼叫数（每通约 50–75 条 AMI 事件，20,000 条/秒约需 300 通/秒）")
+    p.add_argument("--replay-duration", type=float, default=None, help="回放新呼叫的时长（秒），默认同 --duration")
+    p.add_argument("--replay-wait", type=float, default=10.0, help="回放通话的平均排队等待（秒）")
+    p.add_argument("--replay-talk", type=float, default=60.0, help="回放通话的平均通话时长（秒）")
+    p.add_argument("--replay-abandon", type=float, default=0.2, help="回放通话中放弃的比例（0–1）")
+    p.add_argument("--progress-every", type=float, default=5.0, help="运行中每隔多少秒打印一次进度")
     return p
+
+
+async def _replay(standin, args) -> None:
+    from .replay_traffic import ReplayPlan, Sink, run_replay
+
+    agents = tuple(b"%d" % (8001 + i) for i in range(max(1, args.agents)))
+    plan = ReplayPlan(args.replay_calls, args.replay_duration if args.replay_duration is not None else args.duration,
+                      wait_mean=args.replay_wait, talk_mean=args.replay_talk, abandon_share=args.replay_abandon,
+                      agents=agents, seed=args.seed, progress_every=args.progress_every)
+    print(f"回放开始：每秒 {plan.calls_per_second:g} 通，{plan.duration:g} 秒", flush=True)
+    report = await run_replay(Sink(standin.ami), plan, say=lambda line: print(line, flush=True))
+    print("回放结束\n" + report.table_zh(), flush=True)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -54,11 +73,18 @@ async def run(args: argparse.Namespace) -> int:
         if args.rate > 0 and getattr(args, "traffic_after_login", False):
             while not any(s.authenticated for s in standin.ami.sessions):  # noqa: ASYNC110 - no login hook
                 await asyncio.sleep(0.05)
+        replaying = args.replay_calls > 0
+        if replaying and getattr(args, "traffic_after_login", False):
+            while not any(s.authenticated for s in standin.ami.sessions):  # noqa: ASYNC110 - no login hook
+                await asyncio.sleep(0.05)
+        replay = asyncio.ensure_future(_replay(standin, args)) if replaying else None
         if args.rate > 0:
             print("话务开始", flush=True)
             report = await run_traffic(standin.pbx, plan)
             print(report.summary_zh(), flush=True)
-        if args.serve or args.rate <= 0:
+        if replay is not None:
+            await replay
+        if args.serve or (args.rate <= 0 and not replaying):
             await asyncio.Event().wait()
     finally:
         await standin.stop()
