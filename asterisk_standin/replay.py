@@ -81,7 +81,7 @@ class CallValues:
     epoch: int
     serial: int
     caller: bytes
-    agents: tuple[bytes, ...]
+    agent: bytes
 
     def fill(self, kind: str, index: int) -> bytes:
         n = self.serial * 8 + index
@@ -93,7 +93,7 @@ class CallValues:
             return b"%08x-0000-4000-8000-%012x" % (index, self.serial)
         if kind == "caller":
             return self.caller
-        return self.agents[index % len(self.agents)]
+        return self.agent
 
 
 def render(events: tuple[Event, ...], values: CallValues) -> list[tuple[Event, bytes]]:

@@ -13,7 +13,7 @@ import heapq
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 
 from .replay import CallTemplate, CallValues, render, template
@@ -51,7 +51,6 @@ class ReplayReport:
     max_lag: float = 0.0      # how late the most late burst left (s)
     max_unread: int = 0       # bytes queued towards the slowest AMI session
     peak_active: int = 0
-    samples: list[tuple[float, int, int]] = field(default_factory=list)  # (t, calls so far, events so far)
 
     def table_zh(self) -> str:
         rate = self.calls / self.window if self.window else 0.0
@@ -109,7 +108,7 @@ async def run_replay(sink: Sink, plan: ReplayPlan, templates: dict[str, CallTemp
             abandon = rng.random() < plan.abandon_share
             call = templates["abandoned" if abandon else "answered"]
             caller = b"1%d%09d" % (rng.randrange(3, 10), rng.randrange(10 ** 9))
-            values = CallValues(epoch, serial, caller, (rng.choice(plan.agents),))
+            values = CallValues(epoch, serial, caller, rng.choice(plan.agents))
             heapq.heappush(due, (next_call, serial, 0, call, values))
             report.calls += 1
             report.abandoned += abandon
@@ -137,7 +136,6 @@ async def run_replay(sink: Sink, plan: ReplayPlan, templates: dict[str, CallTemp
         report.max_unread = max(report.max_unread, sink.unread())
         if now >= next_progress:
             next_progress += plan.progress_every
-            report.samples.append((now, report.calls, report.events))
             span = now - last[0]
             say(f"回放 {now:.0f} 秒：近 {span:.0f} 秒新呼叫 {(report.calls - last[1]) / span:.1f} 通/秒，"
                 f"AMI 事件 {(report.events - last[2]) / span:,.0f} 条/秒，进行中 {active} 通，"

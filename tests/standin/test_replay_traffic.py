@@ -16,7 +16,7 @@ RECORDED_IDS = (b"1796233360.", b"13800138019")  # trace 20's Uniqueid prefix an
 def test_given_the_recorded_answered_call_when_rendered_twice_then_no_recorded_id_remains_and_the_calls_differ():
     call = shipped_templates()["answered"]
     one, two = (b"".join(data for _, data in render(sum(call.phases, ()), CallValues(1800000000, n, b"13912345678",
-                                                                                     (b"8002",))))
+                                                                                     b"8002")))
                 for n in (1, 2))
     assert not any(recorded in one for recorded in RECORDED_IDS)
     assert b"CallerIDNum: 13912345678" in one and b"Local/8002@" in one
